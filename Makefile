@@ -1,0 +1,46 @@
+# 解纷 Jiefen. `make run` and `make test` are the two commands a fresh machine needs.
+VENV    := .venv
+PY      := $(VENV)/bin/python
+JIEFEN  := $(VENV)/bin/jiefen
+PYTEST  := $(VENV)/bin/pytest
+PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+
+.PHONY: setup run test test-sqlite test-postgres bench postgres clean
+
+setup: $(VENV)/.installed node_modules/.installed
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -e '.[test]'
+	touch $@
+
+node_modules/.installed: package.json
+	npm install --no-audit --no-fund --loglevel=error
+	touch $@
+
+run: setup
+	$(JIEFEN) db upgrade
+	$(JIEFEN) deploy processes/*.bpmn
+	$(JIEFEN) seed-demo
+	$(JIEFEN) serve
+
+postgres:
+	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
+	@for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && exit 0; sleep 1; done; echo "PostgreSQL did not start"; exit 1
+
+test: setup postgres
+	JIEFEN_TEST_DB=sqlite $(PYTEST) -q -n 2
+	JIEFEN_TEST_DB=postgres JIEFEN_TEST_PG=$(PG_TEST_URL) $(PYTEST) -q -n 2
+
+test-sqlite: setup
+	JIEFEN_TEST_DB=sqlite $(PYTEST) -q
+
+test-postgres: setup postgres
+	JIEFEN_TEST_DB=postgres JIEFEN_TEST_PG=$(PG_TEST_URL) $(PYTEST) -q
+
+bench: setup postgres
+	$(PY) -m bench.run --pg $(PG_TEST_URL)
+
+clean:
+	rm -rf $(VENV) node_modules instance

@@ -1,0 +1,96 @@
+"""Parse a deployed BPMN document once per definition and keep the specs in the process (they are read-only)."""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+from lxml import etree
+from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
+
+from app.engine import xml_safety
+
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+NS = {"bpmn": BPMN_NS}
+
+
+@dataclass
+class ParsedDefinition:
+    process_key: str
+    name: str
+    spec: object
+    subprocess_specs: dict
+    message_starts: list[str] = field(default_factory=list)   # message names that start this process
+    start_form_key: str | None = None
+    lines: dict[str, int] = field(default_factory=dict)       # element id -> source line
+
+
+def executable_process(root: etree._Element) -> etree._Element | None:
+    """The document's main process: the one its pool (collaboration participant) shows, else the first executable one.
+    Other processes in the file are callees of call activities."""
+    procs = root.findall(f"{{{BPMN_NS}}}process")
+    participant = root.find(f"{{{BPMN_NS}}}collaboration/{{{BPMN_NS}}}participant[@processRef]")
+    if participant is not None:
+        for proc in procs:
+            if proc.get("id") == participant.get("processRef"):
+                return proc
+    executable = [p for p in procs if p.get("isExecutable") == "true"] or procs
+    return executable[0] if executable else None
+
+
+def element_lines(root: etree._Element) -> dict[str, int]:
+    return {el.get("id"): el.sourceline for el in root.iter() if isinstance(el.tag, str) and el.get("id")}
+
+
+def start_form_key(spec) -> str | None:
+    for ts in spec.task_specs.values():
+        if type(ts).__name__ == "StartEvent" and "NoneEventDefinition" == type(getattr(ts, "event_definition", None)).__name__:
+            key = (getattr(ts, "extensions", {}) or {}).get("properties", {}).get("formKey")
+            if key:
+                return key
+    return None
+
+
+def parse_definition(bpmn_xml: str | bytes, filename: str = "process.bpmn") -> ParsedDefinition:
+    """Parse with schema validation; raises xml_safety.XmlRejected or SpiffWorkflow ValidationException."""
+    root = xml_safety.parse(bpmn_xml)
+    process = executable_process(root)
+    if process is None:
+        raise xml_safety.XmlRejected("文件中没有 bpmn:process 流程 / no bpmn:process in the document")
+    key = process.get("id")
+    parser = SpiffBpmnParser(validator=VALIDATOR)
+    parser.add_bpmn_xml(etree.ElementTree(root), filename)
+    spec = parser.get_spec(key)
+    subprocess_specs = parser.get_subprocess_specs(key)
+    return ParsedDefinition(
+        process_key=key,
+        name=process.get("name") or key,
+        spec=spec,
+        subprocess_specs=subprocess_specs,
+        message_starts=list(parser.get_process_parser(key).start_messages()),
+        start_form_key=start_form_key(spec),
+        lines=element_lines(root),
+    )
+
+
+class SpecCache:
+    """definition id -> ParsedDefinition. Definitions are immutable, so entries never go stale."""
+
+    def __init__(self):
+        self._by_id: dict[int, ParsedDefinition] = {}
+        self._lock = threading.Lock()
+
+    def get(self, definition_id: int, load_xml) -> ParsedDefinition:
+        parsed = self._by_id.get(definition_id)
+        if parsed is None:
+            with self._lock:
+                parsed = self._by_id.get(definition_id)
+                if parsed is None:
+                    parsed = parse_definition(load_xml())
+                    self._by_id[definition_id] = parsed
+        return parsed
+
+    def clear(self) -> None:
+        self._by_id.clear()
+
+
+SPECS = SpecCache()

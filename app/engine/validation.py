@@ -1,0 +1,147 @@
+"""Deploy-time validation: everything that can be known wrong before a case runs is reported, each problem located
+by element id and line, in Chinese. SpiffWorkflow checks the schema and structure; we add what it never checks
+(script syntax, expressions, lanes, forms) and the rules that keep 3.2.0 out of its traps."""
+from __future__ import annotations
+
+
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+
+from app.engine import xml_safety
+from app.engine.errors import Problem
+from app.engine.sandbox import check_source
+from app.engine.specs import BPMN_NS, ParsedDefinition, executable_process, parse_definition
+
+SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
+B = f"{{{BPMN_NS}}}"
+S = f"{{{SPIFF_NS}}}"
+EXPRESSION_PROPERTIES = ("dueDate", "organisation", "priority")
+FLOW_TAGS = {B + t for t in ("userTask", "scriptTask", "serviceTask", "sendTask", "receiveTask", "businessRuleTask",
+                             "task", "manualTask", "subProcess", "callActivity", "exclusiveGateway", "parallelGateway",
+                             "inclusiveGateway", "eventBasedGateway", "startEvent", "endEvent", "intermediateCatchEvent",
+                             "intermediateThrowEvent", "boundaryEvent", "sequenceFlow")}
+
+
+def validate(bpmn: bytes | str, forms: dict[str, dict], role_names: set[str], filename: str = "process.bpmn",
+             form_checker=None) -> tuple[ParsedDefinition | None, list[Problem]]:
+    """Returns the parsed definition (None if it cannot be parsed) and every problem found."""
+    try:
+        root = xml_safety.parse(bpmn)
+    except xml_safety.XmlRejected as err:
+        return None, [Problem(str(err), line=err.line, file=filename)]
+    problems = _lint(root, forms, role_names, filename, form_checker)
+    parsed = None
+    try:
+        parsed = parse_definition(bpmn, filename)
+    except xml_safety.XmlRejected as err:
+        problems.insert(0, Problem(str(err), line=err.line, file=filename))
+    except SpiffWorkflowException as err:
+        element_id = getattr(err, "id", None) or None
+        line = getattr(err, "line_number", None) or _line_of(root, element_id)
+        problems.insert(0, Problem(f"流程图结构错误：{_first_line(err)}", element_id=element_id, line=line or None, file=filename))
+    return (parsed if not problems else None), problems
+
+
+def _lint(root, forms, role_names, filename, form_checker) -> list[Problem]:
+    problems: list[Problem] = []
+
+    def add(message, el):
+        owner = _owner(el)
+        problems.append(Problem(message, element_id=owner.get("id") if owner is not None else None,
+                                line=el.sourceline, file=filename))
+
+    process = executable_process(root)
+    if process is None:
+        return [Problem("文件中没有可执行的 bpmn:process / no executable process", file=filename)]
+    lanes = {ref.text.strip(): lane.get("name") for lane in root.iter(B + "lane")
+             for ref in lane.iter(B + "flowNodeRef") if ref.text}
+    for lane in root.iter(B + "lane"):
+        if lane.get("name") not in role_names:
+            add(f"泳道“{lane.get('name')}”不是系统中的角色（应为角色中文名或代码） / lane is not a known role", lane)
+    for el in root.iter(B + "task"):
+        add("不允许使用无类型任务（bpmn:task），引擎会把它当作人工任务而停住；请改为用户任务或脚本任务 / plain tasks block the engine", el)
+    for el in root.iter(B + "manualTask"):
+        add("不允许使用手工任务（manualTask）；请改为用户任务 / manual tasks are not supported", el)
+    for el in root.iter(B + "subProcess"):
+        if el.get("triggeredByEvent") == "true":
+            add("不允许使用事件子流程（SpiffWorkflow 3.2.0 存在缺陷）；请改用边界事件 / event subprocesses are not supported", el)
+    for el in root.iter(B + "userTask"):
+        name = el.get("name") or el.get("id")
+        if el.get("id") not in lanes:
+            add(f"用户任务“{name}”不在任何泳道中，无法确定办理角色 / user task outside any lane", el)
+        key = _property(el, "formKey")
+        if not key:
+            add(f"用户任务“{name}”没有指定表单（formKey） / user task without formKey", el)
+        elif key not in forms:
+            add(f"用户任务“{name}”引用的表单 {key} 不存在于 forms/ / form not found", el)
+    for el in root.iter(B + "startEvent"):
+        key = _property(el, "formKey")
+        if key and key not in forms:
+            add(f"开始事件引用的表单 {key} 不存在于 forms/ / form not found", el)
+    for el in root.iter(B + "exclusiveGateway"):
+        outgoing = [f for f in root.iter(B + "sequenceFlow") if f.get("sourceRef") == el.get("id")]
+        if len(outgoing) > 1 and not el.get("default") and any(f.find(B + "conditionExpression") is None for f in outgoing):
+            add(f"排他网关“{el.get('name') or el.get('id')}”既没有默认路径，也没有为每条出线设置条件 / gateway needs a default flow or conditions", el)
+    for source, mode, el in _expressions(root):
+        error = check_source(source, mode)
+        if error:
+            add(f"表达式或脚本无法通过沙箱编译：{error} / does not compile in the sandbox", el)
+    if form_checker is not None:
+        for key, form in forms.items():
+            for message in form_checker(form):
+                problems.append(Problem(f"表单 {key}：{message}", file=f"forms/{key}.json"))
+    return problems
+
+
+def _expressions(root):
+    """(source, 'exec' | 'eval', element) for every script and expression the engine will run."""
+    for el in root.iter(B + "scriptTask"):
+        script = el.find(B + "script")
+        if script is not None and (script.text or "").strip():
+            yield script.text, "exec", script
+    for tag in ("preScript", "postScript"):
+        for el in root.iter(S + tag):
+            if (el.text or "").strip():
+                yield el.text, "exec", el
+    for tag in (B + "conditionExpression", B + "timeDuration", B + "timeDate", B + "timeCycle", S + "messagePayload",
+                B + "loopCardinality", B + "completionCondition"):
+        for el in root.iter(tag):
+            if (el.text or "").strip():
+                yield el.text.strip(), "eval", el
+    for el in root.iter(S + "property"):
+        if el.get("name") in EXPRESSION_PROPERTIES and (el.get("value") or "").strip():
+            yield el.get("value"), "eval", el
+
+
+def _property(el, name) -> str | None:
+    for prop in el.iter(S + "property"):
+        if prop.get("name") == name:
+            return prop.get("value")
+    return None
+
+
+def _owner(el):
+    while el is not None and el.tag not in FLOW_TAGS and el.tag not in (B + "lane", B + "process"):
+        el = el.getparent()
+    return el
+
+
+def _line_of(root, element_id) -> int | None:
+    if not element_id:
+        return None
+    for el in root.iter():
+        if isinstance(el.tag, str) and el.get("id") == element_id:
+            return el.sourceline
+    return None
+
+
+def _first_line(err) -> str:
+    return str(err).splitlines()[0] if str(err) else type(err).__name__
+
+
+def form_keys(bpmn: bytes | str) -> set[str]:
+    """Every formKey a document references (user tasks and start events), for collecting forms at deploy."""
+    root = xml_safety.parse(bpmn)
+    return {p.get("value") for p in root.iter(S + "property") if p.get("name") == "formKey" and p.get("value")}
+
+
+

@@ -1,0 +1,59 @@
+"""Who may see and act on what: role × organisation, with supervisory roles reaching down the organisation tree."""
+from __future__ import annotations
+
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.models import Organisation, Role, Task, User
+from app.services.errors import Forbidden
+
+SUPERVISION_ROLES = {"supervisor", "justice_admin", "admin"}
+
+
+def descendant_ids(session: Session, org_id: int) -> set[int]:
+    """The organisation and everything below it (the tree is small: one query, walked in memory)."""
+    rows = session.execute(select(Organisation.id, Organisation.parent_id)).all()
+    children: dict[int | None, list[int]] = {}
+    for oid, parent in rows:
+        children.setdefault(parent, []).append(oid)
+    found, stack = set(), [org_id]
+    while stack:
+        oid = stack.pop()
+        if oid not in found:
+            found.add(oid)
+            stack.extend(children.get(oid, []))
+    return found
+
+
+def supervisory_roles(session: Session) -> set[str]:
+    return set(session.scalars(select(Role.code).where(Role.supervisory.is_(True))))
+
+
+def visible_org_ids(session: Session, user: User, role: str) -> set[int]:
+    """Organisations in which `user` acts as `role`: its own, plus the subtree for a supervisory role or admin."""
+    if "admin" in user.role_codes:
+        return descendant_ids(session, user.organisation_id)
+    if role not in user.role_codes:
+        return set()
+    if role in supervisory_roles(session):
+        return descendant_ids(session, user.organisation_id)
+    return {user.organisation_id}
+
+
+def can_act_on_task(session: Session, user: User, task: Task) -> bool:
+    if task.assignee_id is not None:
+        return task.assignee_id == user.id or "admin" in user.role_codes
+    if task.candidate_role is None:
+        return "admin" in user.role_codes
+    return task.organisation_id in visible_org_ids(session, user, task.candidate_role)
+
+
+def require_task_access(session: Session, user: User, task: Task) -> None:
+    if not can_act_on_task(session, user, task):
+        raise Forbidden("您无权办理此任务 / you may not act on this task")
+
+
+def require_role(user: User, roles: set[str], action: str) -> None:
+    if not (user.role_codes & (roles | {"admin"})):
+        raise Forbidden(f"您没有{action}的权限 / not allowed")
