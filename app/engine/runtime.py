@@ -4,8 +4,10 @@ This is the only module that touches SpiffWorkflow task objects at run time. Ser
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.event_definitions.simple import NoneEventDefinition
@@ -90,7 +92,7 @@ class Runtime:
         except SpiffWorkflowException as err:
             return self._incident_from(err)
         except Exception as err:  # an engine bug must still become an incident, never a lost command
-            return Incident(message=f"{type(err).__name__}: {err}")
+            return Incident(message=f"流程引擎内部错误：{type(err).__name__}: {err}")
         if len(self.wf.tasks) > MAX_TREE_TASKS:
             return Incident(message=f"流程历史过长（{len(self.wf.tasks)} 个任务节点），可能存在未收敛的循环 / workflow history too long")
         return None
@@ -197,7 +199,7 @@ class Runtime:
     def _incident_from(self, err: SpiffWorkflowException) -> Incident:
         task = getattr(err, "task", None)
         spec = task.task_spec if task is not None else None
-        message = str(err)
+        message = f"执行“{getattr(spec, 'bpmn_name', None) or getattr(spec, 'bpmn_id', '?')}”时出错：{err}"
         notes = getattr(err, "__notes__", None)
         if notes:
             message = f"{message}（{'；'.join(notes)}）"
@@ -215,7 +217,6 @@ class Runtime:
 
 
 def _uuid(task_id: str):
-    from uuid import UUID
     try:
         return UUID(str(task_id))
     except ValueError:
@@ -223,7 +224,6 @@ def _uuid(task_id: str):
 
 
 def _jsonable(data: dict) -> dict:
-    import json
     return json.loads(json.dumps(data, default=str))
 
 
