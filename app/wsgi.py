@@ -1,21 +1,56 @@
 """Flask application factory (surfaces only: the API and pages call services, never the engine)."""
 from __future__ import annotations
 
-from flask import Flask, jsonify, redirect
-from sqlalchemy import text
+import os
+import secrets
+from datetime import date, datetime
 
-from app import db
+from flask import Flask, redirect, request
+from flask.json.provider import DefaultJSONProvider
+
+from app import config
+
+
+class JiefenJSON(DefaultJSONProvider):
+    """ISO 8601 dates (Flask's default is RFC 822) and Chinese left readable."""
+    ensure_ascii = False
+
+    @staticmethod
+    def default(value):
+        if isinstance(value, (datetime, date)):
+            return value.isoformat()
+        return DefaultJSONProvider.default(value)
+
+
+def _secret_key() -> str:
+    key = os.environ.get("JIEFEN_SECRET_KEY")
+    if key:
+        return key
+    path = config.INSTANCE_DIR / "secret_key"
+    config.INSTANCE_DIR.mkdir(exist_ok=True)
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
 
 
 def create_app() -> Flask:
     app = Flask(__name__)
-    app.json.ensure_ascii = False
+    app.json = JiefenJSON(app)
+    app.config.update(SECRET_KEY=_secret_key(), MAX_CONTENT_LENGTH=12 * 1024 * 1024,
+                      SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax")
+    from app.api import api
+    from app.api.errors import HTTP_MESSAGES, error_response
+    app.register_blueprint(api)
 
-    @app.get("/api/v1/health")
-    def health():
-        with db.transaction(write=False) as session:
-            session.execute(text("SELECT 1"))
-        return jsonify({"status": "ok", "service": "解纷 Jiefen"})
+    @app.errorhandler(404)
+    @app.errorhandler(405)
+    @app.errorhandler(413)
+    def _api_routing_error(err):
+        """Routing errors happen before the blueprint: answer API paths in the API's shape too."""
+        if request.path.startswith("/api/"):
+            return error_response(err.code, err.name.lower().replace(" ", "_"), HTTP_MESSAGES[err.code])
+        return err
 
     @app.get("/")
     def index():

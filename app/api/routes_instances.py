@@ -1,0 +1,44 @@
+"""Starting cases and looking at them."""
+from __future__ import annotations
+
+from flask import g, jsonify
+
+from app import db
+from app.api import api
+from app.api.auth import login_required
+from app.api.schemas import InstanceQuery, StartRequest
+from app.api.util import body, query
+from app.services import cases, inbox, instances
+
+
+@api.post("/process-instances")
+@login_required
+def start_instance():
+    data = body(StartRequest)
+    cases.require_can_start(g.user, data["process_key"])
+    summary = instances.start(data["process_key"], g.user, data["variables"], business_key=data["business_key"])
+    return jsonify(summary), 201
+
+
+@api.get("/process-instances")
+@login_required
+def list_instances():
+    args = query(InstanceQuery)
+    with db.transaction(write=False) as s:
+        return jsonify(cases.list_instances(s, g.user, **args))
+
+
+@api.get("/process-instances/<int:instance_id>")
+@login_required
+def get_instance(instance_id: int):
+    with db.transaction(write=False) as s:
+        inst = inbox.visible_instance(s, g.user, instance_id)
+        return jsonify(cases.instance_detail(s, inst))
+
+
+@api.get("/process-instances/<int:instance_id>/history")
+@login_required
+def instance_history(instance_id: int):
+    with db.transaction(write=False) as s:
+        inst = inbox.visible_instance(s, g.user, instance_id)
+        return jsonify(inbox.history(s, inst.id))

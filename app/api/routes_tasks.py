@@ -1,0 +1,107 @@
+"""The inbox and everything done on one task."""
+from __future__ import annotations
+
+from flask import g, jsonify, request, send_file
+from io import BytesIO
+
+from app import db
+from app.api import api
+from app.api.auth import login_required
+from app.api.schemas import AssignRequest, CommentRequest, CompleteRequest, DraftRequest, TaskQuery
+from app.api.util import body, query
+from app.services import collab, inbox, tasks
+from app.services.errors import BadRequest
+
+
+@api.get("/tasks")
+@login_required
+def list_tasks():
+    args = query(TaskQuery)
+    with db.transaction(write=False) as s:
+        return jsonify(inbox.list_tasks(s, g.user, **args))
+
+
+@api.get("/tasks/<task_id>")
+@login_required
+def get_task(task_id: str):
+    with db.transaction(write=False) as s:
+        return jsonify(inbox.task_detail(s, g.user, task_id))
+
+
+def _visible(task_id: str) -> None:
+    """404 before anything else for a task the caller may not see (no hint that it exists)."""
+    with db.transaction(write=False) as s:
+        inbox.visible_task(s, g.user, task_id)
+
+
+@api.post("/tasks/<task_id>/complete")
+@login_required
+def complete_task(task_id: str):
+    _visible(task_id)
+    data = body(CompleteRequest)
+    result = tasks.complete(task_id, g.user, data["data"], data["expected_version"])
+    return jsonify({"instance": result})
+
+
+@api.post("/tasks/<task_id>/claim")
+@login_required
+def claim_task(task_id: str):
+    _visible(task_id)
+    tasks.claim(task_id, g.user)
+    return _detail(task_id)
+
+
+@api.post("/tasks/<task_id>/unclaim")
+@login_required
+def unclaim_task(task_id: str):
+    _visible(task_id)
+    tasks.unclaim(task_id, g.user)
+    return _detail(task_id)
+
+
+@api.post("/tasks/<task_id>/assign")
+@login_required
+def assign_task(task_id: str):
+    _visible(task_id)
+    tasks.assign(task_id, g.user, body(AssignRequest)["username"])
+    return _detail(task_id)
+
+
+@api.put("/tasks/<task_id>/draft")
+@login_required
+def save_draft(task_id: str):
+    _visible(task_id)
+    tasks.save_draft(task_id, g.user, body(DraftRequest)["data"])
+    return _detail(task_id)
+
+
+@api.post("/tasks/<task_id>/comments")
+@login_required
+def add_comment(task_id: str):
+    comment = collab.add_comment(task_id, g.user, body(CommentRequest)["text"])
+    return jsonify({"id": comment.id, "author": comment.author, "text": comment.text,
+                    "created_at": comment.created_at}), 201
+
+
+@api.post("/tasks/<task_id>/attachments")
+@login_required
+def upload_attachment(task_id: str):
+    upload = request.files.get("file")
+    if upload is None:
+        raise BadRequest("请以 multipart/form-data 上传，字段名为 file / send the file as multipart field 'file'")
+    item = collab.upload(task_id, g.user, upload.filename, upload.mimetype, upload.read())
+    return jsonify({"id": item.id, "filename": item.filename, "size": item.size, "content_type": item.content_type}), 201
+
+
+@api.get("/attachments/<int:attachment_id>")
+@login_required
+def download_attachment(attachment_id: int):
+    with db.transaction(write=False) as s:
+        item = collab.download(s, g.user, attachment_id)
+        content = item.content
+        return send_file(BytesIO(content), mimetype=item.content_type, as_attachment=True, download_name=item.filename)
+
+
+def _detail(task_id: str):
+    with db.transaction(write=False) as s:
+        return jsonify(inbox.task_detail(s, g.user, task_id))

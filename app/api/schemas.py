@@ -1,0 +1,66 @@
+"""Request bodies and query strings, validated with marshmallow (unknown keys are refused)."""
+from __future__ import annotations
+
+from marshmallow import RAISE, Schema, fields, validate
+
+REQ = {"required": "此项为必填项 / required", "null": "不能为空 / may not be null",
+       "invalid": "格式不正确 / invalid value"}
+
+
+class Strict(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+class TokenRequest(Strict):
+    username = fields.String(required=True, validate=validate.Length(min=1, max=80), error_messages=REQ)
+    password = fields.String(required=True, validate=validate.Length(min=1, max=200), error_messages=REQ)
+
+
+class StartRequest(Strict):
+    process_key = fields.String(required=True, validate=validate.Length(min=1, max=100), error_messages=REQ)
+    business_key = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=100))
+    variables = fields.Dict(keys=fields.String(), load_default=dict, error_messages={"invalid": "variables 必须是 JSON 对象"})
+
+
+class CompleteRequest(Strict):
+    data = fields.Dict(keys=fields.String(), load_default=dict, error_messages={"invalid": "data 必须是 JSON 对象"})
+    expected_version = fields.Integer(load_default=None, allow_none=True, strict=True)
+
+
+class DraftRequest(Strict):
+    data = fields.Dict(keys=fields.String(), required=True, error_messages={**REQ, "invalid": "data 必须是 JSON 对象"})
+
+
+class AssignRequest(Strict):
+    username = fields.String(required=True, validate=validate.Length(min=1, max=80), error_messages=REQ)
+
+
+class CommentRequest(Strict):
+    text = fields.String(required=True, validate=validate.Length(min=1, max=2000), error_messages=REQ)
+
+
+class MessageRequest(Strict):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200), error_messages=REQ)
+    correlation = fields.Dict(keys=fields.String(), load_default=dict)
+    payload = fields.Dict(keys=fields.String(), load_default=dict)
+
+
+class TaskQuery(Strict):
+    scope = fields.String(load_default="candidate", validate=validate.OneOf(["mine", "candidate", "all"]))
+    status = fields.String(load_default="open", validate=validate.OneOf(["open", "completed"]))
+    process_key = fields.String(load_default=None)
+    overdue = fields.Boolean(load_default=None, allow_none=True)
+    q = fields.String(load_default=None, validate=validate.Length(max=100))
+    sort = fields.String(load_default="due_at",
+                         validate=validate.OneOf(["due_at", "-due_at", "created_at", "-created_at", "priority", "-completed_at"]))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
+    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=200))
+
+
+class InstanceQuery(Strict):
+    status = fields.String(load_default=None, validate=validate.OneOf(["running", "completed", "error", "suspended", "cancelled"]))
+    process_key = fields.String(load_default=None)
+    business_key = fields.String(load_default=None)
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
+    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=200))

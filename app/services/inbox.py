@@ -1,0 +1,164 @@
+"""Reading tasks and cases for people: the inbox, a task's detail, a case's history. Only the rows a user may see by
+role × organisation (or assignment) are ever selected, so nothing leaks into lists or counts. The inbox is an indexed
+query over the task projection; it never restores a workflow."""
+from __future__ import annotations
+
+from sqlalchemy import and_, false, func, or_, select
+from sqlalchemy.orm import Session
+
+from app.engine import clock
+from app.models import (Attachment, AuditEvent, Comment, InstanceVariable, Organisation, ProcessDefinition,
+                        ProcessInstance, Task, User)
+from app.services import access, commands
+from app.services.errors import BadRequest, NotFound
+from app.services.forms import input_components
+
+SCOPES = {"mine", "candidate", "all"}
+SORTS = {"due_at": (Task.due_at.asc().nulls_last(), Task.priority.desc(), Task.created_at.asc()),
+         "-due_at": (Task.due_at.desc().nulls_last(), Task.created_at.desc()),
+         "created_at": (Task.created_at.asc(),), "-created_at": (Task.created_at.desc(),),
+         "priority": (Task.priority.desc(), Task.due_at.asc().nulls_last()),
+         "-completed_at": (Task.completed_at.desc(),)}
+TEXT_FIELDS = ("applicant_name", "enterprise_name")
+
+
+def visibility(session: Session, user: User):
+    """SQL condition: tasks `user` may see — candidate role in a visible organisation, or assigned to them."""
+    clauses = [Task.assignee_id == user.id]
+    for role in sorted(user.role_codes | ({"admin"} if "admin" in user.role_codes else set())):
+        orgs = access.visible_org_ids(session, user, role)
+        if not orgs:
+            continue
+        if role == "admin":
+            clauses.append(Task.organisation_id.in_(orgs))
+        else:
+            clauses.append(and_(Task.candidate_role == role, Task.organisation_id.in_(orgs)))
+    return or_(*clauses) if clauses else false()
+
+
+def list_tasks(session: Session, user: User, scope: str = "candidate", status: str = "open",
+               process_key: str | None = None, overdue: bool | None = None, q: str | None = None,
+               sort: str = "due_at", page: int = 1, per_page: int = 20) -> dict:
+    if scope not in SCOPES:
+        raise BadRequest(f"scope 只能是 {'、'.join(sorted(SCOPES))} / invalid scope")
+    if status not in ("open", "completed"):
+        raise BadRequest("status 只能是 open 或 completed / invalid status")
+    if sort not in SORTS:
+        raise BadRequest(f"不支持的排序：{sort} / invalid sort")
+    if page < 1 or not 1 <= per_page <= 200:
+        raise BadRequest("页码从 1 开始，每页 1–200 条 / invalid paging")
+    query = select(Task, ProcessInstance.business_key, ProcessInstance.process_key, ProcessInstance.status) \
+        .join(ProcessInstance, ProcessInstance.id == Task.instance_id)
+    if status == "completed":
+        query = query.where(Task.status == "completed")
+        query = query.where(Task.completed_by == user.username) if scope == "mine" else \
+            query.where(visibility(session, user))
+    else:
+        query = query.where(Task.status == "open", ProcessInstance.status.in_(("running", "error")))
+        if scope == "mine":
+            query = query.where(Task.assignee_id == user.id)
+        elif scope == "candidate":
+            query = query.where(visibility(session, user), or_(Task.assignee_id.is_(None), Task.assignee_id == user.id))
+        else:
+            query = query.where(visibility(session, user))
+    if process_key:
+        query = query.where(ProcessInstance.process_key == process_key)
+    if overdue is not None:
+        now = clock.now()
+        query = query.where(Task.due_at < now) if overdue else query.where(or_(Task.due_at.is_(None), Task.due_at >= now))
+    if q:
+        pattern = f"%{q.strip()}%"
+        query = query.where(or_(ProcessInstance.business_key.like(pattern), ProcessInstance.id.in_(
+            select(InstanceVariable.instance_id).where(InstanceVariable.name.in_(TEXT_FIELDS),
+                                                       InstanceVariable.value.like(pattern)))))
+    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    rows = session.execute(query.order_by(*SORTS[sort]).limit(per_page).offset((page - 1) * per_page)).all()
+    users = _usernames(session, {t.assignee_id for t, *_ in rows if t.assignee_id})
+    orgs = _org_names(session, {t.organisation_id for t, *_ in rows})
+    items = [task_item(t, bk, pk, users, orgs, inst_status) for t, bk, pk, inst_status in rows]
+    return {"items": items, "total": total, "page": page, "per_page": per_page}
+
+
+def task_item(task: Task, business_key: str, process_key: str, users: dict, orgs: dict, instance_status: str) -> dict:
+    return {
+        "id": task.id, "name": task.name, "element_id": task.element_id, "process_key": process_key,
+        "instance_id": task.instance_id, "business_key": business_key, "instance_status": instance_status,
+        "assignee": users.get(task.assignee_id), "candidate_role": task.candidate_role,
+        "organisation": orgs.get(task.organisation_id), "due_at": task.due_at, "priority": task.priority,
+        "created_at": task.created_at, "status": task.status, "completed_at": task.completed_at,
+        "completed_by": task.completed_by, "form_key": task.form_key,
+        "overdue": bool(task.status == "open" and task.due_at and task.due_at < clock.now()),
+    }
+
+
+def visible_task(session: Session, user: User, task_id: str) -> tuple[Task, ProcessInstance]:
+    """The task if `user` may see it; otherwise NotFound — never a hint that it exists."""
+    row = session.execute(select(Task, ProcessInstance).join(ProcessInstance, ProcessInstance.id == Task.instance_id)
+                          .where(Task.id == str(task_id), or_(visibility(session, user), Task.completed_by == user.username))).first()
+    if row is None:
+        raise NotFound("任务不存在或您无权查看 / no such task")
+    return row[0], row[1]
+
+
+def task_detail(session: Session, user: User, task_id: str) -> dict:
+    task, inst = visible_task(session, user, task_id)
+    definition = session.get(ProcessDefinition, inst.definition_id)
+    item = task_item(task, inst.business_key, inst.process_key, _usernames(session, {task.assignee_id}),
+                     _org_names(session, {task.organisation_id}), inst.status)
+    form = (definition.forms or {}).get(task.form_key) if task.form_key else None
+    if task.status == "open":
+        data = commands.restore(session, inst).task_data(task.id)
+    else:
+        data = dict(task.data or {})
+    data = {k: v for k, v in data.items() if k != "limits"}
+    keys = {c["key"] for c in input_components(form)} if form else set()
+    values = {k: v for k, v in data.items() if k in keys}
+    values.update(task.draft or {})
+    return {**item, "form": form, "data": values, "context": data, "has_draft": bool(task.draft),
+            "process_name": definition.name, "process_version": definition.version}
+
+
+def visible_instance(session: Session, user: User, instance_id: int) -> ProcessInstance:
+    """An instance `user` may see: one of its tasks is visible to them, they started it, or they supervise its org."""
+    inst = session.get(ProcessInstance, instance_id)
+    if inst is None:
+        raise NotFound("案件不存在或您无权查看 / no such case")
+    if inst.started_by == user.username:
+        return inst
+    if user.role_codes & access.SUPERVISION_ROLES and any(
+            inst.organisation_id in access.visible_org_ids(session, user, r) for r in user.role_codes & access.SUPERVISION_ROLES):
+        return inst
+    seen = session.scalar(select(Task.id).where(Task.instance_id == inst.id,
+                                                or_(visibility(session, user), Task.completed_by == user.username)).limit(1))
+    if seen is None:
+        raise NotFound("案件不存在或您无权查看 / no such case")
+    return inst
+
+
+def history(session: Session, instance_id: int) -> dict:
+    events = session.scalars(select(AuditEvent).where(AuditEvent.instance_id == instance_id).order_by(AuditEvent.id)).all()
+    comments = session.scalars(select(Comment).where(Comment.instance_id == instance_id).order_by(Comment.id)).all()
+    files = session.scalars(select(Attachment).where(Attachment.instance_id == instance_id).order_by(Attachment.id)).all()
+    task_rows = session.scalars(select(Task).where(Task.instance_id == instance_id).order_by(Task.created_at)).all()
+    return {
+        "events": [{"at": e.at, "actor": e.actor, "action": e.action, "task_id": e.task_id, "detail": e.detail} for e in events],
+        "tasks": [{"id": t.id, "name": t.name, "status": t.status, "created_at": t.created_at,
+                   "completed_at": t.completed_at, "completed_by": t.completed_by} for t in task_rows],
+        "comments": [{"id": c.id, "task_id": c.task_id, "author": c.author, "text": c.text, "created_at": c.created_at}
+                     for c in comments],
+        "attachments": [{"id": a.id, "task_id": a.task_id, "filename": a.filename, "content_type": a.content_type,
+                         "size": a.size, "uploaded_by": a.uploaded_by, "uploaded_at": a.uploaded_at} for a in files],
+    }
+
+
+def _usernames(session: Session, ids: set) -> dict:
+    ids = {i for i in ids if i}
+    return dict(session.execute(select(User.id, User.username).where(User.id.in_(ids))).all()) if ids else {}
+
+
+def _org_names(session: Session, ids: set) -> dict:
+    ids = {i for i in ids if i}
+    if not ids:
+        return {}
+    return {oid: {"code": code, "name": name} for oid, code, name in
+            session.execute(select(Organisation.id, Organisation.code, Organisation.name).where(Organisation.id.in_(ids)))}
