@@ -5,7 +5,7 @@ import os
 import secrets
 from datetime import date, datetime
 
-from flask import Flask, redirect, request
+from flask import Flask, request
 from flask.json.provider import DefaultJSONProvider
 
 from app import config
@@ -41,7 +41,10 @@ def create_app() -> Flask:
                       SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax")
     from app.api import api
     from app.api.errors import HTTP_MESSAGES, error_response
+    from app.web import i18n, web
+    i18n.init_app(app)
     app.register_blueprint(api)
+    app.register_blueprint(web)
 
     @app.errorhandler(404)
     @app.errorhandler(405)
@@ -51,9 +54,5 @@ def create_app() -> Flask:
         if request.path.startswith("/api/"):
             return error_response(err.code, err.name.lower().replace(" ", "_"), HTTP_MESSAGES[err.code])
         return err
-
-    @app.get("/")
-    def index():
-        return redirect("/api/v1/health")
 
     return app

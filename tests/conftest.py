@@ -104,3 +104,19 @@ def session(database_url):
     from app import db
     with db.transaction(database_url, write=False) as s:
         yield s
+
+
+@pytest.fixture
+def deploy_process(database_url):
+    """Deploy shipped procedures (processes/<key>.bpmn with forms/) exactly as `make run` does."""
+    from app import config, db
+    from app.services import deployments
+
+    def _deploy(*keys: str):
+        definitions = {}
+        for key in keys:
+            path = config.PROCESSES_DIR / f"{key}.bpmn"
+            with db.transaction(database_url) as session:
+                definitions[key] = deployments.deploy(session, path.read_bytes(), "tester", filename=path.name).definition
+        return definitions
+    return _deploy
