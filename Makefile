@@ -5,7 +5,7 @@ JIEFEN  := $(VENV)/bin/jiefen
 PYTEST  := $(VENV)/bin/pytest
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: setup run test test-sqlite test-postgres bench postgres clean
+.PHONY: setup run test test-sqlite test-postgres bench postgres chromium clean
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -29,14 +29,17 @@ postgres:
 	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
 	@for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && exit 0; sleep 1; done; echo "PostgreSQL did not start"; exit 1
 
-test: setup postgres
+chromium:
+	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+
+test: setup postgres chromium
 	JIEFEN_TEST_DB=sqlite $(PYTEST) -q -n 2
 	JIEFEN_TEST_DB=postgres JIEFEN_TEST_PG=$(PG_TEST_URL) $(PYTEST) -q -n 2
 
-test-sqlite: setup
+test-sqlite: setup chromium
 	JIEFEN_TEST_DB=sqlite $(PYTEST) -q
 
-test-postgres: setup postgres
+test-postgres: setup postgres chromium
 	JIEFEN_TEST_DB=postgres JIEFEN_TEST_PG=$(PG_TEST_URL) $(PYTEST) -q
 
 bench: setup postgres

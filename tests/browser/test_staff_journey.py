@@ -155,3 +155,21 @@ def test_mediation_case_from_registration_to_refusal(live_server, browser, deplo
     assert "案件已办结" in page.inner_text("#notice")
     page.click("text=已办")
     assert "受理" in page.inner_text("table.list")
+
+
+def test_inbox_and_task_fit_a_phone_screen(live_server, browser, deploy_process, users):
+    from app.services import instances
+    deploy_process("mediation")
+    instances.start("mediation", users["intake1"], {
+        "case_source": "application", "application_form": "written", "received_date": "2026-11-20",
+        "dispute_type": "civil", "dispute_subtype": "contract", "applicant_type": "natural_person",
+        "applicant_name": "李四", "applicant_id_number": ID_OK, "applicant_phone": "13812345678",
+        "other_party_name": "某公司", "respondent_agency": "海州区某局", "respondent_level": "county_department",
+        "claims": "赔偿", "facts": "事实"})
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    login(page, live_server, "intake1")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 391
+    page.click("table.list a")
+    page.wait_for_selector(".fjs-form-field")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 391
+    assert page.locator("#submit").is_visible()

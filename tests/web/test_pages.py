@@ -1,0 +1,95 @@
+"""Server-rendered pages through the Flask client: login/logout, CSRF, inbox filters, saved filters, English switch."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from app.wsgi import create_app
+from tests.api.conftest import START
+
+
+@pytest.fixture
+def web(database_url):
+    app = create_app()
+    app.testing = True
+    return app.test_client()
+
+
+def csrf(page_html: str) -> str:
+    return re.search(r'name="csrf-token" content="([^"]+)"', page_html).group(1)
+
+
+def sign_in(web, username: str) -> str:
+    token = csrf(web.get("/login").get_data(as_text=True))
+    res = web.post("/login", data={"username": username, "password": "jiefen-demo", "csrf": token})
+    assert res.status_code == 302 and res.headers["Location"].endswith("/inbox")
+    return csrf(web.get("/inbox").get_data(as_text=True))
+
+
+def test_login_required_wrong_password_and_logout(web):
+    assert web.get("/inbox").headers["Location"].startswith("/login")
+    page = web.get("/login").get_data(as_text=True)
+    assert "登录" in page and "用户名" in page
+    bad = web.post("/login", data={"username": "intake1", "password": "x", "csrf": csrf(page)})
+    assert bad.status_code == 401 and "用户名或密码错误" in bad.get_data(as_text=True)
+    assert web.post("/login", data={"username": "intake1", "password": "jiefen-demo"}).status_code == 400  # no CSRF
+    token = sign_in(web, "intake1")
+    assert "王登记" in web.get("/inbox").get_data(as_text=True)
+    web.post("/logout", data={"csrf": token})
+    assert web.get("/inbox").status_code == 302
+
+
+def test_cookie_session_api_calls_need_the_csrf_header(web, deploy):
+    deploy("approval.bpmn")
+    token = sign_in(web, "intake1")
+    started = web.post("/api/v1/process-instances", json={"process_key": "approval", "variables": START})
+    assert started.status_code == 403 and "页面已过期" in started.json["error"]["message"]
+    ok = web.post("/api/v1/process-instances", json={"process_key": "approval", "variables": START},
+                  headers={"X-CSRF-Token": token})
+    assert ok.status_code == 201
+    assert web.get("/api/v1/tasks").json["total"] == 1          # reads need no token
+
+
+def test_inbox_notice_filters_and_english(web, deploy):
+    deploy("approval.bpmn")
+    token = sign_in(web, "intake1")
+    started = web.post("/api/v1/process-instances", json={"process_key": "approval", "variables": START},
+                       headers={"X-CSRF-Token": token}).json
+    page = web.get(f"/inbox?started={started['id']}").get_data(as_text=True)
+    assert f"已发起案件 {started['business_key']}" in page and "下一步：审查登记（受理登记员）" in page
+    assert "剩余" in page and "个工作日" in page
+    assert "没有符合条件的待办任务" in web.get("/inbox?q=不存在的人").get_data(as_text=True)
+    res = web.post("/filters", data={"csrf": token, "name": "张三的案件", "q": "张三", "shared": "1"})
+    assert res.status_code == 302
+    page = web.get("/inbox").get_data(as_text=True)
+    assert "张三的案件" in page and "本单位共享" in page
+    other = create_app().test_client()
+    sign_in(other, "intake1")
+    assert "张三的案件" in other.get("/inbox").get_data(as_text=True)
+    web.get("/lang/en", headers={"Referer": "http://localhost/inbox"})
+    english = web.get("/inbox").get_data(as_text=True)
+    assert "My tasks" in english and "Save this filter" in english
+    task_id = started["open_tasks"][0]["id"]
+    assert "Claim" in web.get(f"/tasks/{task_id}").get_data(as_text=True)
+
+
+def test_task_page_actions_and_hidden_tasks(web, deploy):
+    deploy("approval.bpmn")
+    token = sign_in(web, "intake1")
+    started = web.post("/api/v1/process-instances", json={"process_key": "approval", "variables": START},
+                       headers={"X-CSRF-Token": token}).json
+    task_id = started["open_tasks"][0]["id"]
+    assert web.post(f"/tasks/{task_id}/claim", data={"csrf": token}).status_code == 302
+    page = web.get(f"/tasks/{task_id}").get_data(as_text=True)
+    assert "退回签收" in page and "已签收" in page
+    web.post(f"/tasks/{task_id}/comment", data={"csrf": token, "text": "请补充身份证复印件"})
+    assert "请补充身份证复印件" in web.get(f"/tasks/{task_id}").get_data(as_text=True)
+    assert web.post(f"/tasks/{task_id}/bogus", data={"csrf": token}).status_code == 404
+    assert web.get(f"/cases/{started['id']}").status_code == 200
+    stranger = create_app().test_client()
+    sign_in(stranger, "mediator_ly")
+    assert stranger.get(f"/tasks/{task_id}").status_code == 404
+    assert stranger.get(f"/cases/{started['id']}").status_code == 404
+    assert "您的角色不能发起案件" in stranger.get("/start").get_data(as_text=True)
+    assert stranger.get("/start/approval").status_code == 403
