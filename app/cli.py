@@ -105,6 +105,63 @@ def timers_run(as_of: str) -> None:
     click.echo(f"已触发 {timers.tick_due(as_of=moment)} 个案件的定时器 / instances ticked")
 
 
+@main.group("calendar")
+def calendar_group() -> None:
+    """工作日日历 / the working-day calendar."""
+
+
+@calendar_group.command("set")
+@click.argument("day")
+@click.argument("kind", type=click.Choice(["workday", "off"]))
+@click.option("--note", default="", help="说明，如“2027 年春节” / note")
+def calendar_set(day: str, kind: str, note: str) -> None:
+    """登记某日为工作日（调休）或休息日 / mark a day as a working day or a day off."""
+    from app.services import settings
+    try:
+        with db.transaction() as session:
+            settings.set_workday(session, day, kind == "workday", note, "cli")
+    except ValueError as err:
+        click.echo(str(err), err=True)
+        sys.exit(2)
+    click.echo(f"{day}：{'工作日' if kind == 'workday' else '休息日'} / saved")
+
+
+@calendar_group.command("show")
+@click.argument("year", type=int)
+def calendar_show(year: int) -> None:
+    """列出某年的数据来源和登记的调整日 / where a year's calendar comes from."""
+    from app.engine.workdays import calendar
+    from app.services import settings
+    with db.transaction(write=False) as session:
+        settings.refresh_calendar(session, force=True)
+    source = calendar.years_covered([year])[year]
+    click.echo(f"{year}: {source}")
+    for day, is_workday in sorted(calendar.overrides().items()):
+        if day.year == year:
+            click.echo(f"  {day.isoformat()} {'工作日' if is_workday else '休息日'}")
+
+
+@main.group("limits")
+def limits_group() -> None:
+    """办理期限配置 / time limits."""
+
+
+@limits_group.command("set")
+@click.argument("process_key")
+@click.argument("name")
+@click.argument("value", type=int)
+def limits_set(process_key: str, name: str, value: int) -> None:
+    """修改期限（只影响此后新发起的案件） / change a time limit for new cases."""
+    from app.services import settings
+    try:
+        with db.transaction() as session:
+            settings.set_time_limit(session, process_key, name, value, "cli")
+    except ServiceError as err:
+        click.echo(err.message, err=True)
+        sys.exit(2)
+    click.echo(f"{process_key}.{name} = {value}")
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True)

@@ -67,3 +67,17 @@ def test_workday_override_table_moves_due_dates(deploy, users):
         settings.refresh_calendar(s, force=True)
     after = open_task(instances.start("approval", users["intake1"], start), "ut_register")["due_at"]
     assert datetime.fromisoformat(after) == datetime(2026, 10, 14, tzinfo=clock.BEIJING)
+
+
+def test_calendar_and_limits_commands(database_url):
+    assert jiefen(database_url, "calendar", "set", "2027-02-14", "workday", "--note", "春节调休").returncode == 0
+    assert jiefen(database_url, "calendar", "set", "2027-02-10", "off", "--note", "春节").returncode == 0
+    shown = jiefen(database_url, "calendar", "show", "2027")
+    assert "2027: override" in shown.stdout and "2027-02-14 工作日" in shown.stdout and "2027-02-10 休息日" in shown.stdout
+    assert jiefen(database_url, "calendar", "set", "2027-13-01", "off").returncode == 2
+    assert jiefen(database_url, "limits", "set", "mediation", "accept_days", "7").returncode == 0
+    refused = jiefen(database_url, "limits", "set", "mediation", "no_such_limit", "7")
+    assert refused.returncode == 2 and "accept_days" in refused.stderr
+    with db.transaction(write=False) as s:
+        assert settings.limits_for(s, "mediation")["accept_days"] == 7
+        assert s.get(WorkdayOverride, date(2027, 2, 14)).is_workday is True
