@@ -64,6 +64,7 @@ def clean_state(request, database_url):
     from app import db
     from app.engine.specs import SPECS
     from app.engine.workdays import calendar
+    from app.services.access import forget_tree
     engine = db.get_engine(database_url)
     with engine.begin() as conn:
         if KIND == "postgres":
@@ -73,6 +74,7 @@ def clean_state(request, database_url):
                 conn.execute(text(f"DELETE FROM {table}"))
     SPECS.clear()
     calendar.set_overrides({})
+    forget_tree()
 
 
 @pytest.fixture(scope="session")

@@ -22,6 +22,8 @@ class ParsedDefinition:
     message_starts: list[str] = field(default_factory=list)   # message names that start this process
     start_form_key: str | None = None
     lines: dict[str, int] = field(default_factory=dict)       # element id -> source line
+    version: int | None = None                                # of the deployed definition (set by the cache loader)
+    forms: dict = field(default_factory=dict)                 # the forms deployed with it
 
 
 def executable_process(root: etree._Element) -> etree._Element | None:
@@ -79,13 +81,16 @@ class SpecCache:
         self._by_id: dict[int, ParsedDefinition] = {}
         self._lock = threading.Lock()
 
-    def get(self, definition_id: int, load_xml) -> ParsedDefinition:
+    def get(self, definition_id: int, load) -> ParsedDefinition:
+        """`load()` returns (bpmn_xml, version, forms) of the definition; called once per definition."""
         parsed = self._by_id.get(definition_id)
         if parsed is None:
             with self._lock:
                 parsed = self._by_id.get(definition_id)
                 if parsed is None:
-                    parsed = parse_definition(load_xml())
+                    xml, version, forms = load()
+                    parsed = parse_definition(xml)
+                    parsed.version, parsed.forms = version, forms or {}
                     self._by_id[definition_id] = parsed
         return parsed
 

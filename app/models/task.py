@@ -8,18 +8,19 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base
 
-TASK_STATUSES = ("open", "completed", "cancelled")
+TASK_STATUSES = ("open", "suspended", "completed", "cancelled")  # suspended: its case is suspended
 
 
 class Task(Base):
     __tablename__ = "task"
     __table_args__ = (
-        Index("ix_task_inbox", "status", "candidate_role", "organisation_id", "due_at"),
+        Index("ix_task_inbox", "status", "candidate_role", "organisation_id", "due_at", "assignee_id"),
         Index("ix_task_assignee", "assignee_id", "status"),
         Index("ix_task_completed_by", "completed_by", "completed_at"),
     )
     id: Mapped[str] = mapped_column(String(36), primary_key=True)  # the SpiffWorkflow task id
     instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"), index=True)
+    process_key: Mapped[str] = mapped_column(String(100))  # copied from the instance: inbox filters need no join
     element_id: Mapped[str] = mapped_column(String(200))
     name: Mapped[str] = mapped_column(String(200))
     lane: Mapped[str | None] = mapped_column(String(100))

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 
+import time
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -11,12 +13,32 @@ from app.services.errors import Forbidden
 SUPERVISION_ROLES = {"supervisor", "justice_admin", "admin"}
 
 
+_TREE_TTL = 60.0
+_trees: dict[int, tuple[float, dict, frozenset]] = {}  # per database: (loaded at, children, supervisory roles)
+
+
+def _tree(session: Session) -> tuple[dict, frozenset]:
+    """The organisation tree and the supervisory roles, re-read at most once a minute (they change rarely, and every
+    inbox request needs them)."""
+    key = id(session.get_bind())
+    cached = _trees.get(key)
+    if cached is None or time.monotonic() - cached[0] > _TREE_TTL:
+        children: dict[int | None, list[int]] = {}
+        for oid, parent in session.execute(select(Organisation.id, Organisation.parent_id)):
+            children.setdefault(parent, []).append(oid)
+        roles = frozenset(session.scalars(select(Role.code).where(Role.supervisory.is_(True))))
+        cached = (time.monotonic(), children, roles)
+        _trees[key] = cached
+    return cached[1], cached[2]
+
+
+def forget_tree() -> None:
+    _trees.clear()
+
+
 def descendant_ids(session: Session, org_id: int) -> set[int]:
-    """The organisation and everything below it (the tree is small: one query, walked in memory)."""
-    rows = session.execute(select(Organisation.id, Organisation.parent_id)).all()
-    children: dict[int | None, list[int]] = {}
-    for oid, parent in rows:
-        children.setdefault(parent, []).append(oid)
+    """The organisation and everything below it."""
+    children, _roles = _tree(session)
     found, stack = set(), [org_id]
     while stack:
         oid = stack.pop()
@@ -26,8 +48,8 @@ def descendant_ids(session: Session, org_id: int) -> set[int]:
     return found
 
 
-def supervisory_roles(session: Session) -> set[str]:
-    return set(session.scalars(select(Role.code).where(Role.supervisory.is_(True))))
+def supervisory_roles(session: Session) -> frozenset[str]:
+    return _tree(session)[1]
 
 
 def visible_org_ids(session: Session, user: User, role: str) -> set[int]:

@@ -27,15 +27,18 @@ SEARCHABLE = ("applicant_name", "applicant_id_number", "enterprise_name", "credi
 
 @dataclass
 class Saved:
-    """What a command produced besides the saved row: messages to deliver after commit, tasks opened, any incident."""
+    """What a command produced besides the saved row: messages to deliver after commit, the tasks open now (those
+    just opened included), any incident."""
     outbox: list[int] = field(default_factory=list)
-    opened: list[Task] = field(default_factory=list)
+    open_tasks: list[Task] = field(default_factory=list)
     incident: Incident | None = None
 
 
 def parsed_definition(session: Session, definition_id: int) -> ParsedDefinition:
-    return SPECS.get(definition_id, lambda: session.scalar(
-        select(ProcessDefinition.bpmn_xml).where(ProcessDefinition.id == definition_id)))
+    """The parsed spec with the definition's version and forms, read from the database once per process."""
+    return SPECS.get(definition_id, lambda: session.execute(
+        select(ProcessDefinition.bpmn_xml, ProcessDefinition.version, ProcessDefinition.forms)
+        .where(ProcessDefinition.id == definition_id)).one())
 
 
 def lock_instance(session: Session, instance_id: int, expected_version: int | None = None) -> ProcessInstance:
@@ -58,7 +61,12 @@ def restore(session: Session, inst: ProcessInstance) -> Runtime:
 
 def save(session: Session, inst: ProcessInstance, rt: Runtime, actor: str, action: str, detail: dict,
          incident: Incident | None = None, completed_task_id: str | None = None) -> Saved:
-    """Write back everything a command changed, in the caller's transaction."""
+    """Write back everything a command changed, in the caller's transaction (one flush at the end)."""
+    with session.no_autoflush:
+        return _save(session, inst, rt, actor, action, detail, incident, completed_task_id)
+
+
+def _save(session, inst, rt, actor, action, detail, incident, completed_task_id) -> Saved:
     now = clock.now()
     saved = Saved()
     messages, event_incidents = rt.drain_events()
@@ -71,7 +79,7 @@ def save(session: Session, inst: ProcessInstance, rt: Runtime, actor: str, actio
         if org_id is not None:
             inst.organisation_id = org_id
 
-    saved.opened, property_incident = _project_tasks(session, inst, rt, actor, now, completed_task_id)
+    saved.open_tasks, property_incident = _project_tasks(session, inst, rt, actor, now, completed_task_id)
     incident = incident or property_incident
     if incident is not None:
         saved.incident = incident
@@ -112,30 +120,38 @@ def audit(session: Session, actor: str, action: str, instance_id: int | None, ta
 
 # ---- projections ---------------------------------------------------------------------------------------------------
 def _project_tasks(session, inst, rt, actor, now, completed_task_id) -> tuple[list[Task], Incident | None]:
-    """Close rows of tasks that left READY, open rows for new READY user tasks (a bad property is an incident)."""
-    open_rows = {t.id: t for t in session.scalars(select(Task).where(Task.instance_id == inst.id, Task.status == "open"))}
+    """Close rows of tasks that left READY, open rows for new READY user tasks (a bad property is an incident);
+    returns the rows open afterwards. A suspended case's open rows are marked `suspended`, so the inbox needs no
+    join to hide them."""
+    live = {t.id: t for t in session.scalars(select(Task).where(Task.instance_id == inst.id,
+                                                                Task.status.in_(("open", "suspended"))))}
+    if inst.status == "suspended":
+        for row in live.values():
+            row.status = "suspended"
+        return [], None
     ready = {v.id: v for v in rt.ready_user_tasks()} if inst.status in ("running", "error") else {}
-    for task_id, row in open_rows.items():
+    still_open = []
+    for task_id, row in live.items():
         if task_id in ready:
+            row.status = "open"
+            still_open.append(row)
             continue
         state = rt.task_state(task_id)
         if state == "COMPLETED" or state == "ERROR" and task_id == completed_task_id:
             row.status, row.completed_at = "completed", now
             row.completed_by = row.completed_by or actor
-        elif state in ("READY",):
-            continue
-        else:
+        elif state != "READY":
             row.status, row.completed_at = "cancelled", now
     opened, incident = [], None
     for task_id, view in ready.items():
-        if task_id not in open_rows:
+        if task_id not in live:
             try:
                 opened.append(_new_task_row(session, inst, rt, view, now))
             except Exception as err:  # a dueDate/organisation/priority expression that fails in the sandbox
                 incident = Incident(message=f"任务属性表达式出错：{err} / task property expression failed",
                                     element_id=view.element_id, element_name=view.name, task_id=task_id)
     session.add_all(opened)
-    return opened, incident
+    return sorted(still_open, key=lambda t: t.created_at) + opened, incident
 
 
 def _new_task_row(session, inst, rt, view, now) -> Task:
@@ -145,7 +161,8 @@ def _new_task_row(session, inst, rt, view, now) -> Task:
         org_id = _org_id(session, rt.evaluate(props["organisation"], view.data)) or org_id
     due = due_instant(rt.evaluate(props["dueDate"], view.data)) if props.get("dueDate") else None
     priority = int(rt.evaluate(props["priority"], view.data)) if props.get("priority") else 0
-    return Task(id=view.id, instance_id=inst.id, element_id=view.element_id, name=view.name, lane=view.lane,
+    return Task(id=view.id, instance_id=inst.id, process_key=inst.process_key, element_id=view.element_id,
+                name=view.name, lane=view.lane,
                 candidate_role=_role_for_lane(session, view.lane), organisation_id=org_id, status="open", due_at=due,
                 priority=priority, form_key=props.get("formKey"), created_at=now)
 

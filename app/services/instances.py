@@ -39,7 +39,7 @@ def start(process_key: str, actor: User, variables=None, business_key: str | Non
         incident = rt.step()
         saved = commands.save(session, inst, rt, actor.username, "start",
                               {"process_key": process_key, "version": definition.version, "variables": values}, incident)
-        summary = instance_summary(session, inst)
+        summary = instance_summary(session, inst, saved.open_tasks)
     messages.deliver_outbox(saved.outbox)
     return summary
 
@@ -76,7 +76,7 @@ def resume(instance_id: int, actor: User, reason: str, expected_version: int | N
         inst.status = "error" if inst.error_message else "running"
         incident = rt.step() if inst.status == "running" else None
         saved = commands.save(session, inst, rt, actor.username, "resume", {"reason": _reason(reason)}, incident)
-        summary = instance_summary(session, inst)
+        summary = instance_summary(session, inst, saved.open_tasks)
     messages.deliver_outbox(saved.outbox)
     return summary
 
@@ -109,7 +109,7 @@ def retry(instance_id: int, actor: User, reason: str = "", expected_version: int
         incident = rt.step()
         saved = commands.save(session, inst, rt, actor.username, "retry",
                               {"reason": reason, "retried_tasks": retried, "previous_error": previous}, incident)
-        summary = instance_summary(session, inst)
+        summary = instance_summary(session, inst, saved.open_tasks)
     messages.deliver_outbox(saved.outbox)
     return summary
 
@@ -139,12 +139,14 @@ def get(session: Session, instance_id: int) -> ProcessInstance:
     return inst
 
 
-def instance_summary(session: Session, inst: ProcessInstance) -> dict:
-    open_tasks = session.scalars(select(Task).where(Task.instance_id == inst.id, Task.status == "open")
-                                 .order_by(Task.created_at)).all()
-    definition = session.get(ProcessDefinition, inst.definition_id)
+def instance_summary(session: Session, inst: ProcessInstance, open_tasks: list[Task] | None = None) -> dict:
+    """The instance and its open tasks (pass the rows a save just returned to skip the query)."""
+    if open_tasks is None:
+        open_tasks = session.scalars(select(Task).where(Task.instance_id == inst.id, Task.status == "open")
+                                     .order_by(Task.created_at)).all()
+    version = commands.parsed_definition(session, inst.definition_id).version
     return {
-        "id": inst.id, "process_key": inst.process_key, "version": definition.version, "business_key": inst.business_key,
+        "id": inst.id, "process_key": inst.process_key, "version": version, "business_key": inst.business_key,
         "status": inst.status, "row_version": inst.version,
         "error": {"element_id": inst.error_element, "line": inst.error_line, "message": inst.error_message}
         if inst.error_message else None,

@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session
 
 from app import db
 from app.engine.errors import TaskNotOpen
-from app.models import ProcessDefinition, ProcessInstance, Task, User
+from app.models import ProcessInstance, Task, User
 from app.services import commands, messages, settings
 from app.services.access import require_task_access, visible_org_ids
 from app.services.errors import Conflict, Forbidden, Invalid, NotFound
@@ -41,7 +41,7 @@ def complete(task_id: str, actor: User, data, expected_version: int | None = Non
         incident = rt.step()
         saved = commands.save(session, inst, rt, actor.username, "complete",
                               {"task": task.element_id, "data": values}, incident, completed_task_id=task_id)
-        summary = instance_summary(session, inst)
+        summary = instance_summary(session, inst, saved.open_tasks)
     messages.deliver_outbox(saved.outbox)
     return summary
 
@@ -112,6 +112,8 @@ def _task(session: Session, task_id: str, lock: bool = False) -> Task:
 
 
 def _require_open(task: Task, inst=None) -> None:
+    if task.status == "suspended":
+        raise Conflict("案件已挂起，暂不能办理 / the case is suspended", code="instance_not_running")
     if task.status != "open":
         raise Conflict("任务已办理或已不在待办状态 / task is no longer open", code="task_not_open")
     if inst is not None and inst.status != "running":
@@ -119,10 +121,8 @@ def _require_open(task: Task, inst=None) -> None:
 
 
 def _form(session: Session, definition_id: int, form_key: str | None) -> dict | None:
-    if not form_key:
-        return None
-    forms = session.scalar(select(ProcessDefinition.forms).where(ProcessDefinition.id == definition_id))
-    return (forms or {}).get(form_key)
+    """The form deployed with the task's definition version (cached with the parsed spec)."""
+    return commands.parsed_definition(session, definition_id).forms.get(form_key) if form_key else None
 
 
 def _plain(data) -> dict:
