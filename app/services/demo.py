@@ -34,6 +34,7 @@ USERS = [  # username, display name, organisation code, roles
     ("head1", "陈局长", "hz_sfj", ["agency_head"]),
     ("justice1", "周行调", "hz_sfj", ["justice_admin"]),
     ("mediator_ly", "吴调解", "ly_sfj", ["mediator"]),
+    ("intake_ly", "褚登记", "ly_sfj", ["intake"]),
     ("petition1", "孙信访", "lyg_xfj", ["petition_officer"]),
     ("review1", "钱复议", "lyg_fyjg", ["review_officer"]),
     ("comp1", "郑补偿", "hz_scjg", ["compensation_officer"]),
@@ -41,6 +42,7 @@ USERS = [  # username, display name, organisation code, roles
     ("supervisor1", "刘督办", "lyg_sfj", ["supervisor"]),
     ("designer1", "杨设计", "lyg_sfj", ["designer"]),
     ("mediator_city", "许调解", "lyg_sfj", ["mediator"]),
+    ("intake_city", "卫登记", "lyg_sfj", ["intake"]),
     ("head_city", "何局长", "lyg_sfj", ["agency_head"]),
     ("justice_city", "吕行调", "lyg_sfj", ["justice_admin"]),
 ]

@@ -20,12 +20,19 @@ REQUIRED_MSG = "此项为必填项 / required"
 
 def input_components(form: dict) -> list[dict]:
     """Every component that carries a value, groups flattened."""
+    return [comp for comp, _conditions in _inputs_with_conditions(form, ())]
+
+
+def _inputs_with_conditions(form: dict, inherited: tuple) -> list[tuple[dict, tuple]]:
+    """(component, the hide conditions that apply to it: its own and every enclosing group's)."""
     found = []
     for comp in form.get("components", []):
+        own = (comp.get("conditional") or {}).get("hide")
+        conditions = inherited + ((own,) if own else ())
         if comp.get("type") in INPUT_TYPES and comp.get("key"):
-            found.append(comp)
+            found.append((comp, conditions))
         if comp.get("components"):
-            found.extend(input_components(comp))
+            found.extend(_inputs_with_conditions(comp, conditions))
     return found
 
 
@@ -58,16 +65,15 @@ def _atom(text: str, data: dict) -> bool:
 
 
 def check_conditions(form: dict) -> list[str]:
-    """Deploy-time: every `conditional.hide` must be in the supported subset."""
+    """Deploy-time: every `conditional.hide` (fields and groups) must be in the supported subset."""
     problems = []
-    for comp in input_components(form):
-        expr = (comp.get("conditional") or {}).get("hide")
-        if expr:
+    for comp, conditions in _inputs_with_conditions(form, ()):
+        for expr in conditions:
             try:
                 hidden(expr, {})
             except ValueError:
                 problems.append(f"字段 {comp['key']} 的显示条件超出支持范围：{expr}")
-    return problems
+    return sorted(set(problems))
 
 
 # ---- field construction ------------------------------------------------------------------------------------------
@@ -162,12 +168,13 @@ def validate_submission(form: dict, submitted, partial: bool = False) -> dict:
     bad_keys = [k for k in submitted if not isinstance(k, str) or k.startswith("_")]
     if bad_keys:
         raise Invalid("字段名不能以下划线开头 / keys may not start with '_'", fields={k: "不允许的字段名 / key not allowed" for k in bad_keys})
-    comps = {c["key"]: c for c in input_components(form)}
+    comps = {c["key"]: (c, conditions) for c, conditions in _inputs_with_conditions(form, ())}
     unknown = [k for k in submitted if k not in comps]
     if unknown:
         raise Invalid("表单中没有这些字段 / unknown fields", fields={k: "表单中没有此字段 / not a field of this form" for k in unknown})
-    visible = {k: c for k, c in comps.items()
-               if not hidden((c.get("conditional") or {}).get("hide"), submitted) and not c.get("readonly") and not c.get("disabled")}
+    visible = {k: c for k, (c, conditions) in comps.items()
+               if not any(hidden(expr, submitted) for expr in conditions)
+               and not c.get("readonly") and not c.get("disabled")}
     schema_fields = {k: _field(c, required=bool((c.get("validate") or {}).get("required")) and not partial)
                      for k, c in visible.items()}
     schema = Schema.from_dict(schema_fields)()

@@ -148,3 +148,19 @@ def test_draft_is_kept_and_applied_on_submit(approval, users):
     assert "claim_amount" in err.value.fields
     summary = tasks.complete(register, users["intake1"], {"reject_reason": "超出受案范围"})
     assert summary["status"] == "completed"
+
+
+def test_group_condition_hides_its_fields_on_the_server():
+    from app.services.forms import check_conditions, validate_submission
+    form = {"components": [
+        {"type": "radio", "key": "kind", "label": "类别", "validate": {"required": True},
+         "values": [{"label": "企业", "value": "enterprise"}, {"label": "个人", "value": "person"}]},
+        {"type": "group", "label": "企业信息", "conditional": {"hide": '=kind != "enterprise"'}, "components": [
+            {"type": "textfield", "key": "credit_code", "label": "统一社会信用代码", "validate": {"required": True},
+             "properties": {"check": "credit_code"}}]}]}
+    assert validate_submission(form, {"kind": "person", "credit_code": "junk"}) == {"kind": "person"}
+    with pytest.raises(Invalid) as err:
+        validate_submission(form, {"kind": "enterprise"})
+    assert "credit_code" in err.value.fields
+    form["components"][1]["conditional"]["hide"] = "=count(x) > 1"
+    assert check_conditions(form) and "credit_code" in check_conditions(form)[0]
