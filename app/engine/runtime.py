@@ -173,6 +173,8 @@ class Runtime:
         frontier = self.wf.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.ERROR | TaskState.STARTED)
         data: dict = {}
         for task in sorted(frontier, key=lambda t: t.last_state_change):
+            if task.state == TaskState.WAITING and not task.data and task.parent is not None:
+                data.update(task.parent.data)  # a branch waiting at a join holds its data in the task before it
             data.update(task.data)
         if not data and self.wf.last_task is not None:
             data = dict(self.wf.last_task.data)

@@ -45,6 +45,10 @@ USERS = [  # username, display name, organisation code, roles
     ("intake_city", "卫登记", "lyg_sfj", ["intake"]),
     ("head_city", "何局长", "lyg_sfj", ["agency_head"]),
     ("justice_city", "吕行调", "lyg_sfj", ["justice_admin"]),
+    ("head_lyg", "施市长", "lyg", ["agency_head"]),
+    ("head_hz", "张区长", "hz", ["agency_head"]),
+    ("head_ly", "孔区长", "ly", ["agency_head"]),
+    ("head_lysfj", "曹局长", "ly_sfj", ["agency_head"]),
 ]
 
 

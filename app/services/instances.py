@@ -45,8 +45,9 @@ def start(process_key: str, actor: User, variables=None, business_key: str | Non
 
 
 def start_from_message(session: Session, definition: ProcessDefinition, name: str, payload: dict, actor: str,
-                       fallback_org_code: str | None) -> ProcessInstance:
-    """A message matched a message start event: a new instance whose only path is the message's."""
+                       fallback_org_code: str | None) -> tuple[ProcessInstance, list[int]]:
+    """A message matched a message start event: a new instance whose only path is the message's.
+    Returns it with the ids of the messages it threw in its first step (delivered after commit)."""
     parsed = commands.parsed_definition(session, definition.id)
     org_code = payload.get("handling_organisation") or fallback_org_code
     key = payload.get("business_key") if isinstance(payload.get("business_key"), str) else None
@@ -58,9 +59,9 @@ def start_from_message(session: Session, definition: ProcessDefinition, name: st
     if incident is None and not rt.deliver(name, payload):
         raise Conflict(f"流程 {definition.key} 未在等待消息 {name} / start message not awaited")
     incident = incident or rt.step()
-    commands.save(session, inst, rt, actor, "start", {"process_key": definition.key, "version": definition.version,
-                                                       "message": name}, incident)
-    return inst
+    saved = commands.save(session, inst, rt, actor, "start", {"process_key": definition.key,
+                                                               "version": definition.version, "message": name}, incident)
+    return inst, saved.outbox
 
 
 def suspend(instance_id: int, actor: User, reason: str, expected_version: int | None = None) -> dict:

@@ -78,7 +78,8 @@ def _deliver(session: Session, msg: Message, actor: str, fallback_org: str | Non
         delivered.append(inst.id)
     if not delivered:
         for definition in deployments.definitions_with_message_start(session, msg.name):
-            inst = instances.start_from_message(session, definition, msg.name, msg.payload, actor, fallback_org)
+            inst, thrown = instances.start_from_message(session, definition, msg.name, msg.payload, actor, fallback_org)
+            outbox += thrown
             delivered.append(inst.id)
     if delivered:
         msg.status, msg.delivered_to, msg.delivered_at = "delivered", delivered, clock.now()
