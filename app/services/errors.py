@@ -37,3 +37,7 @@ class Conflict(ServiceError):
 
 class Invalid(ServiceError):
     status, code = 422, "validation_failed"
+
+
+class TooManyAttempts(ServiceError):
+    status, code = 429, "too_many_attempts"

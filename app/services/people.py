@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
+import time
+from collections import defaultdict, deque
 from datetime import timedelta
 
 from argon2 import PasswordHasher
@@ -10,12 +13,60 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app import db
 from app.engine import clock
 from app.models import ApiToken, Organisation, Role, User, UserRole
-from app.services.errors import NotFound, Unauthorized
+from app.services.errors import NotFound, TooManyAttempts, Unauthorized
 
 _hasher = PasswordHasher()
 TOKEN_LIFETIME = timedelta(hours=12)
+MAX_FAILURES = 10
+FAILURE_WINDOW_SECONDS = 300
+
+
+class LoginLimiter:
+    """Failed logins per user name and client address in a sliding window (per process: enough to stop password
+    guessing at human scale)."""
+
+    def __init__(self):
+        self._failures: dict[str, deque] = defaultdict(deque)
+        self._lock = threading.Lock()
+
+    def check(self, key: str) -> None:
+        with self._lock:
+            window = self._failures[key]
+            while window and window[0] < time.monotonic() - FAILURE_WINDOW_SECONDS:
+                window.popleft()
+            if len(window) >= MAX_FAILURES:
+                raise TooManyAttempts("登录失败次数过多，请 5 分钟后再试 / too many failed logins, try again later")
+
+    def fail(self, key: str) -> None:
+        with self._lock:
+            self._failures[key].append(time.monotonic())
+
+    def reset(self, key: str | None = None) -> None:
+        with self._lock:
+            if key is None:
+                self._failures.clear()
+            else:
+                self._failures.pop(key, None)
+
+
+LIMITER = LoginLimiter()
+
+
+def login(username: str, password: str, client_address: str | None) -> tuple[str, User]:
+    """Issue a token (one transaction), refusing after too many failures from the same address for that user."""
+    key = f"{client_address}|{username}"
+    LIMITER.check(key)
+    try:
+        with db.transaction() as session:
+            token, user = issue_token(session, username, password)
+    except Unauthorized:
+        LIMITER.fail(key)
+        raise
+    LIMITER.reset(key)
+    return token, user
 
 
 def hash_password(password: str) -> str:

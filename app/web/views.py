@@ -10,8 +10,6 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app import db
-from app.api.errors import error_response
-from app.api.routes_auth import login as api_login
 from app.engine import clock
 from app.engine.workdays import calendar
 from app.models import ProcessDefinition, ProcessInstance, Task
@@ -57,7 +55,8 @@ def login():
     if request.method == "POST":
         check_csrf()
         try:
-            token, _user = api_login(request.form.get("username", "").strip(), request.form.get("password", ""))
+            token, _user = people.login(request.form.get("username", "").strip(), request.form.get("password", ""),
+                                        request.remote_addr)
         except ServiceError as err:
             error = err.message
         else:
@@ -277,6 +276,5 @@ def _process_names(s) -> dict:
 
 @web.app_errorhandler(ServiceError)
 def _service_error_page(err: ServiceError):
-    if request.path.startswith("/api/"):
-        return error_response(err.status, err.code, err.message, err.fields, err.details)
+    """Pages show service errors in Chinese on the error page (the API blueprint answers its own in JSON)."""
     return render_template("error.html", message=err.message), err.status

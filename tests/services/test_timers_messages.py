@@ -121,3 +121,19 @@ def test_call_activity_copies_data_in_and_out(deploy, users):
     summary = instances.start("caller", users["mediator1"], {"amount": 21})
     assert [t["element_id"] for t in summary["open_tasks"]] == ["ut_check"]
     assert variables(summary["id"])["total"] == 42
+
+
+def test_a_broken_instance_does_not_stop_the_batch(timers_def, users):
+    from sqlalchemy import update
+    from app import db
+    from app.models import ProcessInstance
+    with clock.as_of(datetime(2030, 3, 4, 9, 0, tzinfo=BJ)):
+        good = instances.start("timers", users["mediator1"], {"received_date": "2030-03-04", "wait_until": "2031-01-01"})
+        bad = instances.start("timers", users["mediator1"], {"received_date": "2030-03-04", "wait_until": "2031-01-01"})
+    with db.transaction() as s:
+        s.execute(update(ProcessInstance).where(ProcessInstance.id == bad["id"]).values(state='{"not": "a workflow"}'))
+    assert timers.tick_due(as_of=datetime(2030, 3, 6, 9, 30, tzinfo=BJ)) == 2
+    broken, fine = instance(bad["id"]), instance(good["id"])
+    assert broken.status == "error" and "定时器处理失败" in broken.error_message and broken.next_timer_due is None
+    assert fine.status == "running" and audit_actions(good["id"]) == ["start", "timer"]
+    assert timers.tick_due(as_of=datetime(2030, 3, 6, 9, 31, tzinfo=BJ)) == 0      # never looped on
