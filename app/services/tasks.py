@@ -5,9 +5,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import db
+from app.engine import clock
 from app.engine.errors import TaskNotOpen
 from app.models import ProcessInstance, Task, User
-from app.services import commands, messages, settings
+from app.services import commands, messages, settings, timers
 from app.services.access import require_task_access, visible_org_ids
 from app.services.errors import Conflict, Forbidden, Invalid, NotFound
 from app.services.forms import validate_submission
@@ -18,7 +19,13 @@ ASSIGNER_ROLES = {"agency_head", "supervisor", "admin"}
 
 
 def complete(task_id: str, actor: User, data, expected_version: int | None = None) -> dict:
-    """Submit a task's form. A script failing afterwards keeps the submission and puts the case in error."""
+    """Submit a task's form. A script failing afterwards keeps the submission and puts the case in error.
+    A timer already due on the case fires first, so a late submission cannot overtake it."""
+    with db.transaction(write=False) as session:
+        row = session.execute(select(ProcessInstance.id, ProcessInstance.next_timer_due)
+                              .join(Task, Task.instance_id == ProcessInstance.id).where(Task.id == str(task_id))).first()
+    if row is not None and row.next_timer_due is not None and row.next_timer_due <= clock.now():
+        timers.tick_if_due(row.id)
     with db.transaction() as session:
         settings.refresh_calendar(session)
         task = _task(session, task_id)

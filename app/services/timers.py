@@ -34,7 +34,14 @@ def tick_due(as_of: datetime | None = None, limit: int | None = None) -> int:
     return ticked
 
 
-def _tick_batch(limit: int | None) -> tuple[int, list[int]]:
+def tick_if_due(instance_id: int) -> None:
+    """Fire the instance's due timers now, before a person acts on it: a decision submitted after its legal period
+    ended must not overtake what the period's end already decided (e.g. deemed acceptance)."""
+    _done, outbox = _tick_batch(1, instance_id)
+    messages.deliver_outbox(outbox)
+
+
+def _tick_batch(limit: int | None, instance_id: int | None = None) -> tuple[int, list[int]]:
     outbox: list[int] = []
     ticked = 0
     with db.transaction() as session:
@@ -43,6 +50,8 @@ def _tick_batch(limit: int | None) -> tuple[int, list[int]]:
         query = (select(ProcessInstance)
                  .where(ProcessInstance.status == "running", ProcessInstance.next_timer_due <= clock.now())
                  .order_by(ProcessInstance.next_timer_due).limit(size if limit is None else min(size, limit)))
+        if instance_id is not None:
+            query = query.where(ProcessInstance.id == instance_id)
         if db.is_postgres(session):
             query = query.with_for_update(skip_locked=True)
         for inst in session.scalars(query).all():

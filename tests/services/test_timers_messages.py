@@ -137,3 +137,15 @@ def test_a_broken_instance_does_not_stop_the_batch(timers_def, users):
     assert broken.status == "error" and "定时器处理失败" in broken.error_message and broken.next_timer_due is None
     assert fine.status == "running" and audit_actions(good["id"]) == ["start", "timer"]
     assert timers.tick_due(as_of=datetime(2030, 3, 6, 9, 31, tzinfo=BJ)) == 0      # never looped on
+
+
+def test_a_late_submission_cannot_overtake_a_due_timer(timers_def, users):
+    from app.services.errors import Conflict
+    with clock.as_of(datetime(2030, 3, 4, 9, 0, tzinfo=BJ)):
+        summary = instances.start("timers", users["mediator1"], {"received_date": "2030-03-04", "wait_until": "2031-01-01"})
+    task_id = open_task(summary, "ut_work")["id"]
+    with clock.as_of(datetime(2030, 3, 12, 0, 0, 30, tzinfo=BJ)):    # the 5-working-day deadline ended 30 s ago
+        with pytest.raises(Conflict) as err:
+            tasks.complete(task_id, users["mediator1"], {"remark": "迟到的办理"})
+    assert err.value.code == "task_not_open"
+    assert variables(summary["id"])["outcome"] == "timed_out" and instance(summary["id"]).status == "completed"

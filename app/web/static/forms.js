@@ -29,9 +29,13 @@
     return ids;
   }
 
+  /* Only the form's own fields go back to the server (the case variables shown alongside are not submitted). */
   function values(form) {
     const {data, errors} = form.submit();
-    return {data, clientErrors: errors};
+    const keys = idsByKey(form);
+    const own = {};
+    Object.keys(data).forEach(k => { if (k in keys) own[k] = data[k]; });
+    return {data: own, clientErrors: errors};
   }
 
   function showErrors(form, message, fields) {
@@ -54,7 +58,9 @@
     const readonly = holder.dataset.readonly === 'true';
     const detail = await api('GET', `/api/v1/tasks/${taskId}`);
     if (!detail.ok) { holder.textContent = detail.json ? detail.json.error.message : text.network; return; }
-    const form = await render(detail.json.form, detail.json.data, readonly || detail.json.status !== 'open');
+    /* The case's variables feed the form's templates and read-only fields; only the form's own fields are sent. */
+    const initial = {...(detail.json.context || {}), ...detail.json.data};
+    const form = await render(detail.json.form, initial, readonly || detail.json.status !== 'open');
     const submit = document.querySelector('#submit');
     const draft = document.querySelector('#save-draft');
     if (draft) draft.addEventListener('click', async () => {
