@@ -1,4 +1,4 @@
-"""Scenario tests for processes/compensation.bpmn: one test per path in docs/clauses/compensation.md §2.
+"""Scenario tests for processes/compensation.bpmn: one test per path in docs/clauses.md (涉企合同补偿, §2).
 
 Every case runs on the real diagram with the real forms (and the real mediation diagram, which a referral starts),
 driven through the services as the people the tasks are meant for (role × organisation), with the clock pinned and

@@ -1,4 +1,4 @@
-"""Scenario tests for processes/mediation.bpmn: one test per path in docs/clauses/mediation.md §2.
+"""Scenario tests for processes/mediation.bpmn: one test per path in docs/clauses.md (行政调解, §2).
 
 Every case runs on the real diagram with the real forms, driven through the services as the people the tasks are
 meant for (role × organisation), with the clock pinned so that legal dates are reproducible. Timers fire only
@@ -566,7 +566,7 @@ def test_municipal_routing_art39(deploy_process, users):
     assert case.variables["handling_organisation"] == "lyg_sfj"
 
 
-REFERRAL = {  # the shape compensation.bpmn throws (docs/clauses/compensation.md); no business_key
+REFERRAL = {  # the shape compensation.bpmn throws (docs/clauses.md, 涉企合同补偿); no business_key
     "source_case": "补〔2026〕00007号", "source_process": "compensation", "case_source": "compensation_referral",
     "category": "行政争议", "dispute_type": "administrative", "dispute_subtype": "admin_compensation",
     "handling_organisation": "hz_sfj", "mediation_organisation": "hz_sfj", "received_date": "2026-03-02",

@@ -1,4 +1,4 @@
-"""Scenario tests for processes/petition_to_review.bpmn: one test per path in docs/clauses/petition_to_review.md.
+"""Scenario tests for processes/petition_to_review.bpmn: one test per path in docs/clauses.md (信访导入行政复议).
 
 Every case runs on the real diagram with the real forms, driven through the services as the people the tasks are meant
 for (信访工作人员 of 连云港市信访局 = petition1, 复议工作人员 of the review body 连云港市人民政府行政复议机构 = review1), with the
