@@ -161,6 +161,23 @@ def _checksum(check):
     return run
 
 
+_SCHEMAS: dict[tuple, tuple[dict, Schema]] = {}  # (id(form), visible keys, partial) -> (form, schema)
+
+
+def _schema(form: dict, visible: dict, partial: bool) -> Schema:
+    """The marshmallow schema for these visible fields, built once per form (forms are cached per definition, so
+    identity is stable; the entry keeps the form alive so its id cannot be reused)."""
+    key = (id(form), frozenset(visible), partial)
+    cached = _SCHEMAS.get(key)
+    if cached is None or cached[0] is not form:
+        fields_ = {k: _field(c, required=bool((c.get("validate") or {}).get("required")) and not partial)
+                   for k, c in visible.items()}
+        if len(_SCHEMAS) > 5000:
+            _SCHEMAS.clear()
+        cached = _SCHEMAS[key] = (form, Schema.from_dict(fields_)())
+    return cached[1]
+
+
 def validate_submission(form: dict, submitted, partial: bool = False) -> dict:
     """Cleaned values of the visible input fields, or Invalid with per-field messages. `partial` is for drafts."""
     if not isinstance(submitted, dict):
@@ -175,9 +192,7 @@ def validate_submission(form: dict, submitted, partial: bool = False) -> dict:
     visible = {k: c for k, (c, conditions) in comps.items()
                if not any(hidden(expr, submitted) for expr in conditions)
                and not c.get("readonly") and not c.get("disabled")}
-    schema_fields = {k: _field(c, required=bool((c.get("validate") or {}).get("required")) and not partial)
-                     for k, c in visible.items()}
-    schema = Schema.from_dict(schema_fields)()
+    schema = _schema(form, visible, partial)
     try:
         cleaned = schema.load({k: v for k, v in submitted.items() if k in visible}, partial=partial)
     except ValidationError as err:

@@ -18,20 +18,32 @@ from app.services.people import user_by_username
 ASSIGNER_ROLES = {"agency_head", "supervisor", "admin"}
 
 
+class _TimerDue(Exception):
+    """Raised inside the transaction (which then rolls back, untouched) when the case has a timer already due."""
+
+    def __init__(self, instance_id: int):
+        super().__init__(instance_id)
+        self.instance_id = instance_id
+
+
 def complete(task_id: str, actor: User, data, expected_version: int | None = None) -> dict:
     """Submit a task's form. A script failing afterwards keeps the submission and puts the case in error.
-    A timer already due on the case fires first, so a late submission cannot overtake it."""
-    with db.transaction(write=False) as session:
-        row = session.execute(select(ProcessInstance.id, ProcessInstance.next_timer_due)
-                              .join(Task, Task.instance_id == ProcessInstance.id).where(Task.id == str(task_id))).first()
-    if row is not None and row.next_timer_due is not None and row.next_timer_due <= clock.now():
-        timers.tick_if_due(row.id)
+    A timer already due on the case fires first, so a late submission cannot overtake what the deadline decided."""
+    try:
+        return _complete(task_id, actor, data, expected_version, timers_checked=False)
+    except _TimerDue as due:
+        timers.tick_if_due(due.instance_id)
+        return _complete(task_id, actor, data, expected_version, timers_checked=True)
+
+
+def _complete(task_id: str, actor: User, data, expected_version: int | None, timers_checked: bool) -> dict:
     with db.transaction() as session:
         settings.refresh_calendar(session)
-        task = _task(session, task_id)
+        inst = _lock_instance_of(session, task_id, expected_version)
+        task = _task(session, task_id)  # read after the lock: nobody can complete it meanwhile
         require_task_access(session, actor, task)
-        inst = commands.lock_instance(session, task.instance_id, expected_version)
-        session.refresh(task)  # re-read under the lock: another command may have completed it meanwhile
+        if not timers_checked and inst.next_timer_due is not None and inst.next_timer_due <= clock.now():
+            raise _TimerDue(inst.id)
         _require_open(task, inst)
         if task.assignee_id is not None and task.assignee_id != actor.id and "admin" not in actor.role_codes:
             raise Conflict("此任务已由他人签收 / claimed by someone else", code="claimed_by_other")
@@ -108,6 +120,15 @@ def save_draft(task_id: str, actor: User, data) -> Task:
 
 
 # ---- helpers ---------------------------------------------------------------------------------------------------------
+def _lock_instance_of(session: Session, task_id: str, expected_version: int | None):
+    """Lock the task's instance first (one query), so the task row read next is current."""
+    try:
+        return commands.lock_instance(session, select(Task.instance_id).where(Task.id == str(task_id)).scalar_subquery(),
+                                      expected_version)
+    except NotFound:
+        raise NotFound("任务不存在 / no such task") from None
+
+
 def _task(session: Session, task_id: str, lock: bool = False) -> Task:
     query = select(Task).where(Task.id == str(task_id))
     if lock and db.is_postgres(session):
