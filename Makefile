@@ -5,7 +5,7 @@ JIEFEN  := $(VENV)/bin/jiefen
 PYTEST  := $(VENV)/bin/pytest
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: setup run test test-sqlite test-postgres bench postgres chromium clean
+.PHONY: setup run test test-sqlite test-postgres bench bench-http postgres chromium clean
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -44,6 +44,9 @@ test-postgres: setup postgres chromium
 
 bench: setup postgres
 	$(PY) -m bench.run --pg $(PG_TEST_URL)
+
+bench-http: setup postgres
+	$(PY) -m bench.http_inbox --pg $(PG_TEST_URL)
 
 clean:
 	rm -rf $(VENV) node_modules instance
