@@ -83,7 +83,8 @@ def _pad(url: str, users: dict, padding: int) -> None:
                 else:
                     role, org = rng.choice(ROLES), rng.choice(list(orgs.values()))
                 tasks.append({"id": str(uuid.UUID(int=rng.getrandbits(128))), "instance_id": instance_id,
-                              "element_id": "ut_01", "name": "办理 1", "lane": "调解员", "candidate_role": role,
+                              "process_key": "bench_seq10", "element_id": "ut_01", "name": "办理 1", "lane": "调解员",
+                              "candidate_role": role,
                               "organisation_id": org, "status": "open", "priority": 0, "form_key": "bench_done",
                               "due_at": now + timedelta(days=rng.randint(-10, 60)), "created_at": now})
             s.execute(insert(Task), tasks)
