@@ -13,7 +13,6 @@ import pstats
 import time
 
 from sqlalchemy import event
-from sqlalchemy.orm import Session
 
 from bench import bpmn, common
 
