@@ -4,6 +4,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
+from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
+from SpiffWorkflow.util.task import TaskState
 
 from app import db
 from app.engine import clock
@@ -93,3 +95,23 @@ class Case:
         with db.transaction(write=False) as s:
             forms = s.scalar(select(ProcessDefinition.forms).where(ProcessDefinition.id == self.instance.definition_id))
         return forms[form_key]
+
+
+class Eligible:
+    """eligible_users() is role × organisation: cached per (role, organisation, assignee) for long random walks."""
+
+    def __init__(self):
+        self.cache = {}
+
+    def __call__(self, task):
+        key = (task.candidate_role, task.organisation_id, task.assignee_id)
+        if key not in self.cache:
+            self.cache[key] = eligible_users(task)
+        return self.cache[key]
+
+
+def end_events(instance_id: int) -> set[str]:
+    """The end events an instance has reached (its own and its subprocesses')."""
+    with db.transaction(write=False) as s:
+        rt = commands.restore(s, s.get(ProcessInstance, instance_id))
+    return {t.task_spec.bpmn_id for t in rt.wf.get_tasks(state=TaskState.COMPLETED, spec_class=EndEvent)}

@@ -20,15 +20,13 @@ from datetime import datetime, timedelta
 
 from lxml import etree
 from sqlalchemy import select
-from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
-from SpiffWorkflow.util.task import TaskState
 
 from app import config, db
 from app.engine import clock
 from app.models import Message, ProcessDefinition, ProcessInstance
-from app.services import commands, messages, tasks
+from app.services import messages, tasks
 from tests.processes.formdata import random_submission
-from tests.processes.harness import Case, eligible_users
+from tests.processes.harness import Case, Eligible, end_events
 
 BJ = clock.BEIJING
 SEEDS = range(200)
@@ -71,25 +69,6 @@ def decision_fields(root, forms: dict) -> dict[str, set[str]]:
     for form in forms.values():
         walk(form["components"])
     return options
-
-
-class Eligible:
-    """eligible_users() is role × organisation: cache it per (role, organisation, assignee)."""
-
-    def __init__(self):
-        self.cache = {}
-
-    def __call__(self, task):
-        key = (task.candidate_role, task.organisation_id, task.assignee_id)
-        if key not in self.cache:
-            self.cache[key] = eligible_users(task)
-        return self.cache[key]
-
-
-def end_events(instance_id: int) -> set[str]:
-    with db.transaction(write=False) as s:
-        rt = commands.restore(s, s.get(ProcessInstance, instance_id))
-    return {t.task_spec.bpmn_id for t in rt.wf.get_tasks(state=TaskState.COMPLETED, spec_class=EndEvent)}
 
 
 def stats_overdue(case: Case) -> bool:

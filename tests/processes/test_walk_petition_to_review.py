@@ -32,16 +32,14 @@ from datetime import date, datetime, timedelta
 import chinese_calendar
 from lxml import etree
 from sqlalchemy import select
-from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
-from SpiffWorkflow.util.task import TaskState
 
 from app import config, db
 from app.engine import clock
-from app.models import ProcessDefinition, ProcessInstance
-from app.services import commands, settings, tasks
+from app.models import ProcessDefinition
+from app.services import settings, tasks
 from app.services.forms import input_components
 from tests.processes.formdata import random_submission
-from tests.processes.harness import Case, eligible_users, org_code
+from tests.processes.harness import Case, Eligible, end_events, org_code
 
 BJ = clock.BEIJING
 KEY = "petition_to_review"
@@ -109,25 +107,6 @@ def decision_fields(root, forms: dict) -> dict[tuple[str, str], set]:
             elif comp["key"] in flags and comp["type"] == "checkbox" and not comp.get("readonly"):
                 options[(form_key, comp["key"])] = {True, False}
     return options
-
-
-class Eligible:
-    """eligible_users() is role × organisation: cache it per (role, organisation, assignee)."""
-
-    def __init__(self):
-        self.cache = {}
-
-    def __call__(self, task):
-        key = (task.candidate_role, task.organisation_id, task.assignee_id)
-        if key not in self.cache:
-            self.cache[key] = eligible_users(task)
-        return self.cache[key]
-
-
-def end_events(instance_id: int) -> set[str]:
-    with db.transaction(write=False) as s:
-        rt = commands.restore(s, s.get(ProcessInstance, instance_id))
-    return {t.task_spec.bpmn_id for t in rt.wf.get_tasks(state=TaskState.COMPLETED, spec_class=EndEvent)}
 
 
 # ---- an independent working-day oracle (the engine uses its own calendar; this one reads chinese_calendar only) ----
