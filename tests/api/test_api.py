@@ -132,3 +132,8 @@ def test_openapi_document(client):
     assert spec["openapi"].startswith("3.") and "/tasks/{task_id}/complete" in spec["paths"]
     assert client.get("/api/v1/health").json == {"status": "ok"}
     err(client.get("/api/v1/nothing-here"), 404)
+
+
+def test_nul_characters_are_refused_at_the_edge(client, login):
+    err(client.post("/api/v1/auth/token", json={"username": "\x00", "password": "0"}), 400, "bad_request")
+    err(client.get("/api/v1/tasks?q=%00", headers=login("intake1")), 400, "bad_request")
