@@ -31,7 +31,7 @@ def error_response(status: int, code: str, message: str, fields: dict | None = N
 @api.before_request
 def _refuse_nul_bytes():
     """PostgreSQL cannot store NUL in text: refuse it at the edge with a 400 instead of failing deep inside."""
-    if "\x00" in request.path or "\x00" in request.query_string.decode("latin-1") \
+    if "\x00" in request.path or any("\x00" in k + v for k, v in request.args.items(multi=True)) \
             or b"\\u0000" in request.get_data(cache=True) or b"\x00" in request.get_data(cache=True):
         return error_response(400, "bad_request", "请求中含有不允许的控制字符 / NUL characters are not allowed")
     return None
