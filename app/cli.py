@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from app import config, db, migrate
-from app.services import deployments, demo, timers
+from app.services import deployments, demo, demo_cases, timers
 from app.services.errors import ServiceError
 
 
@@ -50,12 +50,48 @@ def deploy(files: tuple[Path, ...], actor: str) -> None:
         except ServiceError as err:
             failed = True
             click.echo(f"{path.name}: {err.message}", err=True)
-            for p in err.details:
-                where = " ".join(x for x in (f"元素 {p['element_id']}" if p.get("element_id") else "",
-                                             f"第 {p['line']} 行" if p.get("line") else "", p.get("file") or "") if x)
-                click.echo(f"  - [{where}] {p['message']}", err=True)
+            _echo_problems(err.details)
     if failed:
         sys.exit(1)
+
+
+@main.command("test-process")
+@click.argument("target")
+@click.option("--scenario", "scenario_files", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="只运行这些情景文件（默认：processes/scenarios/<流程>/*.json） / run only these scenario files")
+def test_process(target: str, scenario_files: tuple[Path, ...]) -> None:
+    """校验流程并运行其情景测试（不写数据库） / validate a process and run its scenarios (nothing is stored)."""
+    from app.services import scenarios, settings
+    path = Path(target) if target.endswith(".bpmn") else config.PROCESSES_DIR / f"{target}.bpmn"
+    if not path.is_file():
+        click.echo(f"找不到流程文件：{path} / no such BPMN file", err=True)
+        sys.exit(2)
+    with db.transaction(write=False) as session:
+        settings.refresh_calendar(session, force=True)
+        parsed, used_forms, problems = deployments.check(session, path.read_bytes(), filename=path.name)
+    if problems:
+        click.echo(f"{path.name}: 未通过校验，共 {len(problems)} 处问题 / validation failed", err=True)
+        _echo_problems([p.as_dict() for p in problems])
+        sys.exit(1)
+    files = scenarios.load_paths(list(scenario_files)) if scenario_files else scenarios.load_files(parsed.process_key)
+    if not files:
+        click.echo(f"流程 {parsed.process_key} 没有情景文件（{scenarios.scenario_dir(parsed.process_key)}） / no scenarios", err=True)
+        sys.exit(1)
+    results = scenarios.run_all(parsed, used_forms, files)
+    for r in results:
+        mark = "通过 PASS" if r["passed"] else "失败 FAIL"
+        click.echo(f"[{mark}] {r['file']} {r['name']}" + ("" if r["passed"] else f"\n    {r['message']}"))
+    failed = sum(not r["passed"] for r in results)
+    click.echo(f"{parsed.process_key}: {len(results) - failed}/{len(results)} 个情景通过 / scenarios passed")
+    if failed:
+        sys.exit(1)
+
+
+def _echo_problems(problems: list[dict]) -> None:
+    for p in problems:
+        where = " ".join(x for x in (f"元素 {p['element_id']}" if p.get("element_id") else "",
+                                     f"第 {p['line']} 行" if p.get("line") else "", p.get("file") or "") if x)
+        click.echo(f"  - [{where}] {p['message']}", err=True)
 
 
 @main.command("seed-demo")
@@ -67,7 +103,9 @@ def seed_demo() -> None:
     except ServiceError as err:
         click.echo(err.message, err=True)
         sys.exit(1)
-    click.echo(f"演示数据就绪：新增机构 {created['organisations']} 个，用户 {created['users']} 个 / demo data ready")
+    cases = demo_cases.seed_demo_cases()
+    click.echo(f"演示数据就绪：新增机构 {created['organisations']} 个，用户 {created['users']} 个，"
+               f"案件 {cases} 件 / demo data ready")
 
 
 @main.command()

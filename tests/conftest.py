@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BPMN_DIR = Path(__file__).resolve().parent / "bpmn"
 KIND = os.environ.get("JIEFEN_TEST_DB", "sqlite")
 PG_ADMIN_URL = os.environ.get("JIEFEN_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-STATE_TABLES = ["task_comment", "attachment", "saved_filter", "audit_event", "message_subscription", "instance_variable", "task", "message", "process_instance",
+STATE_TABLES = ["design_draft", "task_comment", "attachment", "saved_filter", "audit_event", "message_subscription", "instance_variable", "task", "message", "process_instance",
                 "process_definition", "setting", "workday_override", "api_token"]
 
 
@@ -30,21 +30,34 @@ def _ensure_postgres_running() -> None:
     raise RuntimeError("PostgreSQL is not running and could not be started")
 
 
-def _postgres_url(worker: str) -> str:
+def _postgres_url(worker: str) -> tuple[str, str]:
+    """A database of its own per test process: the run's pid is in the name, so two runs never drop each other's."""
     import psycopg
     _ensure_postgres_running()
-    name = f"jiefen_test_{worker}"
-    admin = PG_ADMIN_URL.replace("postgresql+psycopg://", "postgresql://")
-    with psycopg.connect(admin, autocommit=True) as conn:
+    name = f"jiefen_test_{os.getppid() if worker != 'master' else os.getpid()}_{worker}"
+    with psycopg.connect(_pg_admin(), autocommit=True) as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         conn.execute(f"CREATE DATABASE {name}")
-    return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name, name
+
+
+def _pg_admin() -> str:
+    return PG_ADMIN_URL.replace("postgresql+psycopg://", "postgresql://")
+
+
+def _drop_postgres(name: str) -> None:
+    import psycopg
+    from app import db
+    db.dispose_all()
+    with psycopg.connect(_pg_admin(), autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory, worker_id) -> str:
+def database_url(tmp_path_factory, worker_id, request) -> str:
     if KIND == "postgres":
-        url = _postgres_url(worker_id)
+        url, name = _postgres_url(worker_id)
+        request.addfinalizer(lambda: _drop_postgres(name))
     else:
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'jiefen.sqlite3'}"
     os.environ["DATABASE_URL"] = url

@@ -14,8 +14,14 @@ OBJ = {"type": "object"}
 
 
 def _field(field: fields.Field) -> dict:
+    if isinstance(field, fields.List):
+        return {"type": "array", "items": _field(field.inner), **_length(field, "Items")}
+    if isinstance(field, fields.Nested):
+        return _schema(field.nested)
     if isinstance(field, fields.Integer):
         out = {"type": "integer"}
+    elif isinstance(field, fields.Date):
+        out = {"type": "string", "format": "date"}
     elif isinstance(field, fields.Boolean):
         out = {"type": "boolean"}
     elif isinstance(field, fields.Dict):
@@ -35,6 +41,16 @@ def _field(field: fields.Field) -> dict:
             out["maximum"] = v.max
     if field.allow_none:
         out["nullable"] = True
+    return out
+
+
+def _length(field: fields.Field, suffix: str) -> dict:
+    out = {}
+    for v in field.validators:
+        if getattr(v, "min", None) is not None:
+            out[f"min{suffix}"] = v.min
+        if getattr(v, "max", None) is not None:
+            out[f"max{suffix}"] = v.max
     return out
 
 
@@ -66,6 +82,14 @@ TASK_ID = {"name": "task_id", "in": "path", "required": True, "schema": {"type":
 INSTANCE_ID = {"name": "instance_id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}
 
 
+_REGISTERED: dict[str, dict] = {}
+
+
+def register(paths: dict[str, dict]) -> None:
+    """Route modules document their own paths here (at import, before the document is first built)."""
+    _REGISTERED.update(paths)
+
+
 @lru_cache(maxsize=1)
 def spec() -> dict:
     paths = {
@@ -93,6 +117,8 @@ def spec() -> dict:
         "/messages": {"post": _op("发送消息 / send a message", body=_schema(schemas.MessageRequest))},
         "/health": {"get": _op("健康检查 / health", auth=False, errors=())},
     }
+    for path, item in _REGISTERED.items():  # merged per method: a module may add a method to a path listed above
+        paths[path] = {**paths.get(path, {}), **item}
     return {
         "openapi": "3.0.3",
         "info": {"title": "解纷 Jiefen API", "version": "1.0.0",

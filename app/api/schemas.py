@@ -64,3 +64,66 @@ class InstanceQuery(Strict):
     business_key = fields.String(load_default=None)
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
     per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=200))
+
+
+# ---- supervision ---------------------------------------------------------------------------------------------------
+STATUSES = ["running", "completed", "error", "suspended", "cancelled"]
+CATEGORY_CODES = ["error", "overdue_task", "past_limit", "stalled", "long_locked", "suspended"]
+
+
+class CaseFilter(Strict):
+    """The filters of the supervisor's case search (also what a batch preview selects with)."""
+    status = fields.String(load_default=None, validate=validate.OneOf(STATUSES))
+    process_key = fields.String(load_default=None, validate=validate.Length(max=100))
+    version = fields.Integer(load_default=None, validate=validate.Range(min=1, max=100000))
+    organisation = fields.String(load_default=None, validate=validate.Length(max=64))
+    business_key = fields.String(load_default=None, validate=validate.Length(max=100))
+    started_from = fields.Date(load_default=None, error_messages={"invalid": "日期格式应为 YYYY-MM-DD / invalid date"})
+    started_to = fields.Date(load_default=None, error_messages={"invalid": "日期格式应为 YYYY-MM-DD / invalid date"})
+    name = fields.String(load_default=None, validate=validate.Length(max=100))
+    variable = fields.String(load_default=None, validate=validate.Length(max=100))
+    value = fields.String(load_default=None, validate=validate.Length(max=500))
+    category = fields.String(load_default=None, validate=validate.OneOf(CATEGORY_CODES))
+
+
+class CaseSearchQuery(CaseFilter):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
+    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=200))
+
+
+class OverviewQuery(Strict):
+    process_key = fields.String(load_default=None, validate=validate.Length(max=100))
+
+
+class ReasonRequest(Strict):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=1000), error_messages=REQ)
+    expected_version = fields.Integer(load_default=None, allow_none=True, strict=True)
+
+
+class VariablesRequest(ReasonRequest):
+    changes = fields.Dict(keys=fields.String(), required=True, error_messages={**REQ, "invalid": "changes 必须是 JSON 对象"})
+
+
+class ResetRequest(ReasonRequest):
+    element_id = fields.String(required=True, validate=validate.Length(min=1, max=200), error_messages=REQ)
+
+
+class ReassignRequest(Strict):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=1000), error_messages=REQ)
+    username = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=80))
+
+
+class BatchPreviewRequest(Strict):
+    operation = fields.String(required=True, validate=validate.OneOf(["retry", "suspend", "resume", "cancel", "reassign"]),
+                              error_messages=REQ)
+    filter = fields.Nested(CaseFilter, load_default=dict)
+
+
+class BatchRequest(Strict):
+    operation = fields.String(required=True, validate=validate.OneOf(["retry", "suspend", "resume", "cancel", "reassign"]),
+                              error_messages=REQ)
+    instance_ids = fields.List(fields.Integer(strict=True, validate=validate.Range(min=1)), required=True,
+                               validate=validate.Length(min=1, max=500), error_messages=REQ)
+    confirm_count = fields.Integer(required=True, strict=True, error_messages=REQ)
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=1000), error_messages=REQ)
+    username = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=80))

@@ -117,8 +117,22 @@ class Runtime:
             task._set_state(TaskState.READY)  # the public reset_from_task_id would discard the submitted work
         return [str(t.id) for t in failed]
 
+    def failed_task_ids(self) -> list[str]:
+        return [str(t.id) for t in self.wf.get_tasks(state=TaskState.ERROR)]
+
     def cancel(self) -> None:
         self.wf.cancel()
+
+    def reset_to(self, element_id: str) -> str:
+        """Move the token back to the latest completed run of a user task: it is READY again (same task id) and
+        everything after it is removed. Returns the task id; TaskNotOpen when that task never completed."""
+        done = [t for t in self.wf.get_tasks(state=TaskState.COMPLETED, spec_class=UserTask)
+                if t.task_spec.bpmn_id == element_id]
+        if not done:
+            raise TaskNotOpen(element_id)
+        task = max(done, key=lambda t: t.last_state_change)
+        self.wf.reset_from_task_id(task.id)
+        return str(task.id)
 
     def set_variables(self, changes: dict) -> None:
         """Replace top-level variables on every open task (ready, waiting, errored), as a repair would."""
@@ -145,6 +159,33 @@ class Runtime:
         cycle = [datetime.fromisoformat(ev.value["next"]) for ev in self.wf.waiting_events()
                  if ev.event_type in TIMER_EVENT_TYPES and isinstance(ev.value, dict) and ev.value.get("next")]
         return min(dues + cycle, default=None)
+
+    def diagram_state(self) -> dict:
+        """Where the case stands, by BPMN element id, for the supervisor's diagram: what is active, done or failed,
+        and the timers and messages it waits for (with their due time)."""
+        states: dict[str, set] = {"active": set(), "completed": set(), "error": set()}
+        for task in self.wf.get_tasks():
+            element_id = task.task_spec.bpmn_id
+            if element_id is None:
+                continue
+            if task.state == TaskState.COMPLETED:
+                states["completed"].add(element_id)
+            elif task.state == TaskState.ERROR:
+                states["error"].add(element_id)
+            elif task.state & (TaskState.READY | TaskState.STARTED | TaskState.WAITING):
+                states["active"].add(element_id)
+        waits = []
+        for task in self.wf.event_manager.tasks.values():
+            spec, event = task.task_spec, task.task_spec.event_definition.details(task)
+            due = None
+            if event.event_type in TIMER_EVENT_TYPES and event.value:
+                value = event.value.get("next") if isinstance(event.value, dict) else event.value
+                due = TimerEventDefinition.get_datetime(value) if value else None
+            waits.append({"element_id": spec.bpmn_id, "name": spec.bpmn_name or spec.bpmn_id,
+                          "kind": "timer" if event.event_type in TIMER_EVENT_TYPES else "message",
+                          "message": event.name if event.event_type == "MessageEventDefinition" else None,
+                          "due": due})
+        return {**{k: sorted(v) for k, v in states.items()}, "waits": sorted(waits, key=lambda w: str(w["due"] or ""))}
 
     def awaited_messages(self) -> set[str]:
         return {ev.name for ev in self.wf.waiting_events() if ev.event_type == "MessageEventDefinition"}

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
-from app.engine import xml_safety
+from app.engine import flow_lint, xml_safety
 from app.engine.errors import Problem
 from app.engine.sandbox import check_source
 from app.engine.specs import BPMN_NS, ParsedDefinition, executable_process, parse_definition
@@ -37,7 +37,12 @@ def validate(bpmn: bytes | str, forms: dict[str, dict], role_names: set[str], fi
     except SpiffWorkflowException as err:
         element_id = getattr(err, "id", None) or None
         line = getattr(err, "line_number", None) or _line_of(root, element_id)
-        problems.insert(0, Problem(f"流程图结构错误：{_first_line(err)}", element_id=element_id, line=line or None, file=filename))
+        if element_id is None and line:  # an XSD error: it names a line only; locate the element written there
+            problems.insert(0, Problem(f"流程图不符合 BPMN 规范（XSD 校验）：{_in_chinese(_short_names(_first_line(err)))}",
+                                       element_id=_element_at_line(root, line), line=line, file=filename))
+        else:
+            problems.insert(0, Problem(f"流程图结构错误：{_in_chinese(_first_line(err))}", element_id=element_id,
+                                       line=line or None, file=filename))
     return (parsed if not problems else None), problems
 
 
@@ -81,10 +86,13 @@ def _lint(root, forms, role_names, filename, form_checker) -> list[Problem]:
         outgoing = [f for f in root.iter(B + "sequenceFlow") if f.get("sourceRef") == el.get("id")]
         if len(outgoing) > 1 and not el.get("default") and any(f.find(B + "conditionExpression") is None for f in outgoing):
             add(f"排他网关“{el.get('name') or el.get('id')}”既没有默认路径，也没有为每条出线设置条件 / gateway needs a default flow or conditions", el)
+        if el.get("default") and el.get("default") not in {f.get("id") for f in outgoing}:
+            add(f"排他网关“{el.get('name') or el.get('id')}”的默认路径 {el.get('default')} 不是它的出线 / default flow is not outgoing", el)
     for source, mode, el in _expressions(root):
         error = check_source(source, mode)
         if error:
             add(f"表达式或脚本无法通过沙箱编译：{error} / does not compile in the sandbox", el)
+    problems.extend(flow_lint.check(root, forms, filename))
     if form_checker is not None:
         for key, form in forms.items():
             for message in form_checker(form):
@@ -103,7 +111,7 @@ def _expressions(root):
             if (el.text or "").strip():
                 yield el.text, "exec", el
     for tag in (B + "conditionExpression", B + "timeDuration", B + "timeDate", B + "timeCycle", S + "messagePayload",
-                B + "loopCardinality", B + "completionCondition"):
+                B + "loopCardinality", B + "completionCondition", B + "loopCondition", S + "payloadExpression"):
         for el in root.iter(tag):
             if (el.text or "").strip():
                 yield el.text.strip(), "eval", el
@@ -132,6 +140,50 @@ def _line_of(root, element_id) -> int | None:
         if isinstance(el.tag, str) and el.get("id") == element_id:
             return el.sourceline
     return None
+
+
+def _element_at_line(root, line: int) -> str | None:
+    """The id of the element written at `line` (or of the nearest enclosing element that has one)."""
+    for el in root.iter():
+        if isinstance(el.tag, str) and el.sourceline == line:
+            owner = el if el.get("id") else _owner(el)
+            return owner.get("id") if owner is not None else None
+    return None
+
+
+# SpiffWorkflow's structure checks and libxml2's schema errors, said in Chinese (the English original follows " / ").
+_ZH = (
+    ("Non-default exclusive outgoing sequence flow without condition", "排他网关的非默认出线没有设置条件"),
+    ("No start event found", "流程没有开始事件"),
+    ("Duplicate process ID", "流程标识重复"),
+    ("was not found. Did you mean", "找不到被调用的流程"),
+    ("A SubWorkflow Must contain an End event", "子流程必须有结束事件"),
+    ("Exactly one start event is required in a SubWorkflow", "子流程必须恰好有一个开始事件"),
+    ("No \"calledElement\" attribute for Call Activity", "调用活动没有指定被调用的流程（calledElement）"),
+    ("Invalid Script Task.  No Script Provided", "脚本任务没有脚本"),
+    ("A Service Task must have an operator", "服务任务必须指定 operator"),
+    ("Could not find messageRef", "找不到消息事件引用的消息"),
+    ("identifier is missing from bpmn xml", "引用的消息、信号、错误或升级定义缺少标识"),
+    ("Time Specification Error", "定时器表达式格式错误"),
+    ("Unknown Time Specification", "无法识别的定时器设置"),
+    ("is not executable", "流程未标记为可执行（isExecutable）"),
+    ("This element is not expected", "此处不允许出现该元素"),
+    ("is not a valid value", "属性值不合法"),
+    ("attribute", "属性不合法"),
+    ("is not an element of the set", "取值不在允许的范围内"),
+    ("Missing child element", "缺少必需的子元素"),
+)
+
+
+def _in_chinese(message: str) -> str:
+    for english, chinese in _ZH:
+        if english in message:
+            return f"{chinese} / {message}"
+    return f"结构校验未通过 / {message}"
+
+
+def _short_names(message: str) -> str:
+    return message.replace(f"{{{BPMN_NS}}}", "bpmn:").replace(f"{{{SPIFF_NS}}}", "spiffworkflow:")[:500]
 
 
 def _first_line(err) -> str:

@@ -17,6 +17,8 @@ class Organisation(Base):
     name_en: Mapped[str] = mapped_column(String(200), default="")
     kind: Mapped[str] = mapped_column(String(20))  # city | district | department
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
+    # 业务指导: a 司法局 supervises the cases of its whole area (its parent's subtree), not only its own department
+    supervision_scope_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id", name="fk_organisation_supervision_scope"))
 
 
 class Role(Base):

@@ -30,6 +30,8 @@ class ProcessInstance(Base):
     __table_args__ = (
         UniqueConstraint("process_key", "business_key"),
         Index("ix_process_instance_org_status", "organisation_id", "status"),
+        Index("ix_process_instance_started_at", "started_at"),
+        Index("ix_process_instance_key_status_started", "process_key", "status", "started_at"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     definition_id: Mapped[int] = mapped_column(ForeignKey("process_definition.id"), index=True)
@@ -43,7 +45,8 @@ class ProcessInstance(Base):
     ended_at: Mapped[datetime | None]
     state: Mapped[str] = mapped_column(Text)  # SpiffWorkflow state JSON, spec stored by reference
     version: Mapped[int] = mapped_column(default=1)  # bumped by every command; a stale expectation is a conflict
-    next_timer_due: Mapped[datetime | None] = mapped_column(index=True)
+    next_timer_due: Mapped[datetime | None] = mapped_column(index=True)  # for the worker: running instances only
+    limit_due: Mapped[datetime | None] = mapped_column(index=True)  # earliest awaited timer, whatever the status
     error_element: Mapped[str | None] = mapped_column(String(200))
     error_line: Mapped[int | None]
     error_message: Mapped[str | None] = mapped_column(Text)

@@ -17,6 +17,9 @@ class Task(Base):
         Index("ix_task_inbox", "status", "candidate_role", "organisation_id", "due_at", "assignee_id"),
         Index("ix_task_assignee", "assignee_id", "status"),
         Index("ix_task_completed_by", "completed_by", "completed_at"),
+        Index("ix_task_status_due", "status", "due_at"),
+        Index("ix_task_due", "due_at"),
+        Index("ix_task_process_element", "process_key", "element_id", "created_at"),
     )
     id: Mapped[str] = mapped_column(String(36), primary_key=True)  # the SpiffWorkflow task id
     instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"), index=True)

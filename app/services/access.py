@@ -63,6 +63,15 @@ def visible_org_ids(session: Session, user: User, role: str) -> set[int]:
     return {user.organisation_id}
 
 
+def supervision_org_ids(session: Session, user: User) -> set[int]:
+    """Organisations whose cases `user` may supervise: the subtree of the user's organisation, or of the area it gives
+    业务指导 to (a 区司法局 supervises the whole 区). Only supervisors, 司法局 staff and administrators supervise."""
+    if not user.role_codes & SUPERVISION_ROLES:
+        raise Forbidden("您没有督办权限（需要督办领导、司法局或系统管理员角色） / supervision roles only")
+    org = user.organisation
+    return descendant_ids(session, org.supervision_scope_id or org.id)
+
+
 def can_act_on_task(session: Session, user: User, task: Task) -> bool:
     if task.assignee_id is not None:
         return task.assignee_id == user.id or "admin" in user.role_codes

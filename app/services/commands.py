@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from app.db import is_postgres
@@ -23,6 +23,9 @@ from app.services.errors import Conflict, NotFound
 
 SEARCHABLE = ("applicant_name", "applicant_id_number", "enterprise_name", "credit_code", "dispute_type", "case_source",
               "outcome", "major_case", "received_date", "respondent_agency")
+
+
+LOCK_TAG = "jiefen:instance:"  # application_name prefix while a command holds an instance row (PostgreSQL)
 
 
 @dataclass
@@ -45,8 +48,11 @@ def lock_instance(session: Session, instance_id: int, expected_version: int | No
     """The instance row, locked for this transaction (PostgreSQL row lock; SQLite took the write lock at BEGIN)."""
     query = select(ProcessInstance).where(ProcessInstance.id == instance_id)
     if is_postgres(session):
-        query = query.with_for_update()
-    inst = session.scalar(query)
+        # Name the locked instance in pg_stat_activity for this transaction: how supervisors find long-held locks.
+        query = query.add_columns(func.set_config("application_name", f"{LOCK_TAG}{instance_id}", True)).with_for_update()
+        inst = session.execute(query).scalar()
+    else:
+        inst = session.scalar(query)
     if inst is None:
         raise NotFound(f"案件不存在（编号 {instance_id}） / no such instance")
     if expected_version is not None and inst.version != expected_version:
@@ -95,7 +101,8 @@ def _save(session, inst, rt, actor, action, detail, incident, completed_task_id)
         inst.ended_at = now
 
     inst.state = rt.dump()
-    inst.next_timer_due = rt.next_timer_due() if inst.status == "running" else None
+    inst.limit_due = rt.next_timer_due() if inst.status in ("running", "suspended", "error") else None
+    inst.next_timer_due = inst.limit_due if inst.status == "running" else None
     inst.updated_at = now
     _sync_subscriptions(session, inst, rt.awaited_messages() if inst.status in ("running", "error", "suspended") else set())
     _sync_search_values(session, inst, data)

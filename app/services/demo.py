@@ -23,6 +23,8 @@ ORGANISATIONS = [  # code, name, English name, kind, parent code
     ("ly_sfj", "连云区司法局", "Lianyun Justice Bureau", "department", "ly"),
 ]
 
+SUPERVISION_SCOPES = {"lyg_sfj": "lyg", "hz_sfj": "hz", "ly_sfj": "ly"}  # 司法局 → the area it gives 业务指导 to
+
 ALL_ROLES = ["intake", "mediator", "agency_head", "justice_admin", "petition_officer", "review_officer",
              "compensation_officer", "supervisor", "designer", "admin"]
 
@@ -65,6 +67,9 @@ def seed_demo(session: Session) -> dict:
             session.flush()
             orgs[code] = org
             created_orgs += 1
+    for bureau, area in SUPERVISION_SCOPES.items():
+        if orgs[bureau].supervision_scope_id is None:
+            orgs[bureau].supervision_scope_id = orgs[area].id
     existing = set(session.scalars(select(User.username)))
     created_users = 0
     for username, display, org_code, roles in USERS:

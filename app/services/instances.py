@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from app import db
 from app.engine import clock
+from app.engine.errors import TaskNotOpen
 from app.engine.runtime import Runtime
 from app.models import ProcessDefinition, ProcessInstance, Task, User
 from app.services import commands, deployments, messages, settings
@@ -76,7 +77,7 @@ def resume(instance_id: int, actor: User, reason: str, expected_version: int | N
         rt = commands.restore(session, inst)
         inst.status = "error" if inst.error_message else "running"
         incident = rt.step() if inst.status == "running" else None
-        saved = commands.save(session, inst, rt, actor.username, "resume", {"reason": _reason(reason)}, incident)
+        saved = commands.save(session, inst, rt, actor.username, "resume", {"reason": require_reason(reason)}, incident)
         summary = instance_summary(session, inst, saved.open_tasks)
     messages.deliver_outbox(saved.outbox)
     return summary
@@ -90,7 +91,7 @@ def cancel(instance_id: int, actor: User, reason: str, expected_version: int | N
         rt = commands.restore(session, inst)
         rt.cancel()
         inst.status, inst.ended_at = "cancelled", clock.now()
-        commands.save(session, inst, rt, actor.username, "cancel", {"reason": _reason(reason)})
+        commands.save(session, inst, rt, actor.username, "cancel", {"reason": require_reason(reason)})
         return instance_summary(session, inst)
 
 
@@ -129,8 +130,41 @@ def set_variables(instance_id: int, actor: User, changes, reason: str, expected_
         before = {k: rt.current_data().get(k) for k in changes}
         rt.set_variables(changes)
         commands.save(session, inst, rt, actor.username, "set_variables",
-                      {"reason": _reason(reason), "before": before, "after": changes})
+                      {"reason": require_reason(reason), "before": before, "after": changes})
         return instance_summary(session, inst)
+
+
+def reset(instance_id: int, actor: User, element_id: str, reason: str, expected_version: int | None = None) -> dict:
+    """Move the token back to an earlier user task (a wrong decision, a lost document): that task opens again with
+    its previous submission as the draft, and everything done after it is withdrawn (kept in the audit trail)."""
+    reason = require_reason(reason)
+    with db.transaction() as session:
+        settings.refresh_calendar(session)
+        inst = commands.lock_instance(session, instance_id, expected_version)
+        if inst.status not in ("running", "error"):
+            raise Conflict(_wrong_status(inst, "回退"), code="wrong_status")
+        rt = commands.restore(session, inst)
+        try:
+            task_id = rt.reset_to(element_id)
+        except TaskNotOpen:
+            raise Invalid(f"环节 {element_id} 尚未办理过，不能回退到此 / that task never completed",
+                          fields={"element_id": "只能回退到已办理的环节"}) from None
+        row = session.get(Task, task_id)
+        if row is not None:  # the same task opens again: reopen its row, the old submission becomes the draft
+            row.status, row.draft, row.completed_at, row.completed_by = "open", row.data, None, None
+            session.flush()
+        previous = {"element": inst.error_element, "message": inst.error_message} if inst.error_message else None
+        if not rt.failed_task_ids():  # the failure was after the reset point: it is gone with the rest
+            inst.status = "running"
+            inst.error_element = inst.error_line = inst.error_message = inst.error_task_id = inst.error_at = None
+            inst.error_data = None
+        incident = rt.step() if inst.status == "running" else None
+        saved = commands.save(session, inst, rt, actor.username, "reset",
+                              {"reason": reason, "element": element_id, "task": task_id, "previous_error": previous},
+                              incident)
+        summary = instance_summary(session, inst, saved.open_tasks)
+    messages.deliver_outbox(saved.outbox)
+    return summary
 
 
 def get(session: Session, instance_id: int) -> ProcessInstance:
@@ -203,7 +237,7 @@ def _set_status(instance_id, actor, reason, expected_version, action, allowed, n
             raise Conflict(_wrong_status(inst, "挂起"), code="wrong_status")
         rt = commands.restore(session, inst)
         inst.status = new_status
-        commands.save(session, inst, rt, actor.username, action, {"reason": _reason(reason)})
+        commands.save(session, inst, rt, actor.username, action, {"reason": require_reason(reason)})
         return instance_summary(session, inst)
 
 
@@ -214,7 +248,7 @@ def _wrong_status(inst: ProcessInstance, verb: str) -> str:
     return f"案件当前状态为“{STATUS_NAMES.get(inst.status, inst.status)}”，不能{verb} / not allowed in status {inst.status}"
 
 
-def _reason(reason) -> str:
+def require_reason(reason) -> str:
     if not isinstance(reason, str) or not reason.strip():
         raise Invalid("请填写操作原因 / a reason is required", fields={"reason": "此项为必填项 / required"})
     return reason.strip()

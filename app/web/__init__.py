@@ -57,3 +57,6 @@ def vendor(lib: str, filename: str):
 
 
 from app.web import views  # noqa: E402,F401  (register routes)
+from app.web import designer_views  # noqa: E402,F401  (designer pages)
+from app.web import stats_views  # noqa: E402,F401  (统计报送 pages)
+from app.web import supervision_views  # noqa: E402,F401  (督办 pages)

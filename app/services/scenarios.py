@@ -1,0 +1,256 @@
+"""Scenario files: a designer's executable examples of a process, run against a diagram before (and after) it is
+deployed. They run on the engine alone, in memory — nothing is written to any database — with the same form
+validation, sandbox and clock as real cases.
+
+A scenario (`processes/scenarios/<process_key>/*.json`):
+    {"name": "达成协议", "description": "…",
+     "organisation": "hz_sfj", "started_by": "intake1", "business_key": "情景-1", "limits": {"accept_days": 5},
+     "start": {"at": "2026-03-02T09:00:00+08:00", "data": {<start form fields>}},
+     "steps": [{"task": "<user task element id>", "at": "…", "data": {<its form fields>}},
+               {"timers": "2026-04-26T10:00:00+08:00"},                    # fire the timers due by then
+               {"message": "<name>", "payload": {…}, "at": "…"}],           # deliver a message
+     "expect": {"path": [<element ids of the user tasks completed, in order>], "end_event": "<end event id>",
+                "status": "completed" | "running", "open_tasks": [<ids open at the end>],
+                "variables": {"outcome": "agreement"}}}
+Only `name`, `start.data` and `steps` are required; everything in `expect` is optional.
+"""
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from app import config
+from app.engine import clock, progress
+from app.engine.runtime import Runtime
+from app.engine.specs import ParsedDefinition
+from app.services import commands, deployments, designs, settings
+from app.services.designs import KEY_PATTERN
+from app.services.errors import Invalid, NotFound
+from app.services.forms import validate_submission
+
+DEFAULT_ORGANISATION = "hz_sfj"
+RESERVED = {"business_key", "handling_organisation", "started_by", "limits"}
+PROPERTY_EXPRESSIONS = ("dueDate", "organisation", "priority")
+
+
+class ScenarioFailed(Exception):
+    pass
+
+
+def scenario_dir(process_key: str) -> Path:
+    if not KEY_PATTERN.match(process_key or ""):
+        raise NotFound(f"流程不存在：{process_key} / unknown process")
+    return config.PROCESSES_DIR / "scenarios" / process_key
+
+
+def load_files(process_key: str) -> list[tuple[str, dict | str]]:
+    """(file name, scenario) for every scenario file of a process."""
+    return load_paths(sorted(scenario_dir(process_key).glob("*.json")))
+
+
+def load_paths(paths: list[Path]) -> list[tuple[str, dict | str]]:
+    """(file name, scenario) per file; the scenario is an error message if the file is not JSON."""
+    found = []
+    for path in paths:
+        try:
+            found.append((path.name, json.loads(path.read_text(encoding="utf-8"))))
+        except (OSError, json.JSONDecodeError) as err:
+            found.append((path.name, f"情景文件不是合法的 JSON：{err} / invalid JSON"))
+    return found
+
+
+def catalogue(process_key: str) -> list[dict]:
+    return [{"file": name, "name": s.get("name", name) if isinstance(s, dict) else name,
+             "description": s.get("description") if isinstance(s, dict) else s,
+             "steps": len(s.get("steps") or []) if isinstance(s, dict) else 0}
+            for name, s in load_files(process_key)]
+
+
+def run_all(parsed: ParsedDefinition, forms: dict, scenarios: list[tuple[str, dict | str]]) -> list[dict]:
+    return [run(parsed, forms, scenario, file) for file, scenario in scenarios]
+
+
+def run(parsed: ParsedDefinition, forms: dict, scenario: dict | str, file: str | None = None) -> dict:
+    """One scenario: {"name", "file", "passed", "message", "path"} — never raises for a failing scenario."""
+    name = scenario.get("name") if isinstance(scenario, dict) and isinstance(scenario.get("name"), str) else file
+    path: list[str] = []
+    try:
+        if isinstance(scenario, str):
+            raise ScenarioFailed(scenario)
+        _check_shape(scenario)
+        rt = _start(parsed, forms, scenario)
+        for number, step in enumerate(scenario["steps"], start=1):
+            try:
+                _step(rt, forms, step, path)
+            except ScenarioFailed as err:
+                raise ScenarioFailed(f"第 {number} 步：{err}") from None
+        _check_expectations(rt, scenario.get("expect") or {}, path)
+    except ScenarioFailed as err:
+        return {"name": name, "file": file, "passed": False, "message": str(err), "path": path}
+    return {"name": name, "file": file, "passed": True, "message": "通过 / passed", "path": path}
+
+
+# ---- running -------------------------------------------------------------------------------------------------------------
+def _check_shape(scenario: dict) -> None:
+    problems = []
+    if not isinstance(scenario.get("name"), str) or not scenario["name"].strip():
+        problems.append("缺少 name")
+    if not isinstance(scenario.get("start"), dict) or not isinstance(scenario["start"].get("data", {}), dict):
+        problems.append("start.data 应为 JSON 对象")
+    steps = scenario.get("steps")
+    if not isinstance(steps, list) or not all(isinstance(s, dict) and ({"task", "timers", "message"} & set(s))
+                                              for s in steps):
+        problems.append("steps 应为列表，每步含 task、timers 或 message 之一")
+    if not isinstance(scenario.get("expect", {}), dict):
+        problems.append("expect 应为 JSON 对象")
+    if problems:
+        raise ScenarioFailed("情景文件格式不正确：" + "；".join(problems) + " / malformed scenario")
+
+
+def _moment(value) -> datetime | None:
+    if value in (None, ""):
+        return None
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        raise ScenarioFailed(f"时间格式不正确：{value}（示例 2026-03-02T09:00:00+08:00） / invalid ISO time") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=clock.BEIJING)
+
+
+class _At:
+    """The clock pinned to a step's `at` (or left alone without one)."""
+
+    def __init__(self, value):
+        self.moment = _moment(value)
+        self.ctx = None
+
+    def __enter__(self):
+        if self.moment is not None:
+            self.ctx = clock.as_of(self.moment)
+            self.ctx.__enter__()
+
+    def __exit__(self, *exc):
+        if self.ctx is not None:
+            self.ctx.__exit__(*exc)
+
+
+def _start(parsed: ParsedDefinition, forms: dict, scenario: dict) -> Runtime:
+    start = scenario["start"]
+    data = start.get("data") or {}
+    bad = sorted(k for k in data if k in RESERVED or k.startswith("_"))
+    if bad:
+        raise ScenarioFailed(f"启动数据使用了保留字段：{'、'.join(bad)} / reserved keys")
+    with _At(start.get("at")):
+        form = forms.get(parsed.start_form_key) if parsed.start_form_key else None
+        values = _validated(form, data, "启动表单")
+        limits = {k: v["value"] for k, v in settings.default_limits(parsed.process_key).items()}
+        limits.update(scenario.get("limits") or {})
+        rt = Runtime.create(parsed, {
+            **values, "business_key": scenario.get("business_key") or f"情景-{scenario['name']}",
+            "handling_organisation": scenario.get("organisation", DEFAULT_ORGANISATION),
+            "started_by": scenario.get("started_by", "scenario"), "limits": limits})
+        _advance(rt, set())
+    return rt
+
+
+def _step(rt: Runtime, forms: dict, step: dict, path: list[str]) -> None:
+    seen = {v.id for v in rt.ready_user_tasks()}
+    with _At(step.get("at") or step.get("timers")):
+        if "task" in step:
+            open_now = rt.ready_user_tasks()
+            matches = [v for v in open_now if v.element_id == step["task"]]
+            if not matches:
+                raise ScenarioFailed(f"任务 {step['task']} 不在待办中；当前待办：{_ids(open_now) or '无'}"
+                                     f" / task not open")
+            view = matches[0]
+            form = forms.get(view.properties.get("formKey")) if view.properties.get("formKey") else None
+            values = _validated(form, step.get("data") or {}, f"任务“{view.name}”的表单")
+            rt.complete(view.id, values)
+            path.append(view.element_id)
+            seen.discard(view.id)
+        elif "message" in step:
+            if not rt.deliver(step["message"], step.get("payload") or {}):
+                raise ScenarioFailed(f"流程没有在等待消息 {step['message']} / message not awaited")
+        _advance(rt, seen)
+
+
+def _advance(rt: Runtime, seen: set[str]) -> None:
+    """Step the engine (timers due by the pinned clock fire), then check what a real save would: uncaught errors and
+    the property expressions of the tasks just opened."""
+    incident = rt.step()
+    _messages, incidents = rt.drain_events()
+    incident = incident or (incidents[0] if incidents else None)
+    if incident is not None:
+        where = f"（{incident.element_name or incident.element_id}）" if incident.element_id else ""
+        raise ScenarioFailed(f"流程出错{where}：{incident.message}")
+    for view in rt.ready_user_tasks():
+        if view.id in seen:
+            continue
+        for prop in PROPERTY_EXPRESSIONS:
+            if view.properties.get(prop):
+                try:
+                    rt.evaluate(view.properties[prop], view.data)
+                except Exception as err:
+                    raise ScenarioFailed(f"任务“{view.name}”的属性 {prop} 求值出错：{err}") from None
+
+
+def _validated(form: dict | None, data, what: str) -> dict:
+    if not isinstance(data, dict):
+        raise ScenarioFailed(f"{what}的数据应为 JSON 对象")
+    if form is None:
+        return dict(data)
+    try:
+        return validate_submission(form, data)
+    except Invalid as err:
+        fields = "；".join(f"{k}：{v}" for k, v in err.fields.items())
+        raise ScenarioFailed(f"{what}未通过校验：{err.message}（{fields}）") from None
+
+
+def _check_expectations(rt: Runtime, expect: dict, path: list[str]) -> None:
+    failures = []
+    if "path" in expect and expect["path"] != path:
+        failures.append(f"办理路径应为 {expect['path']}，实际为 {path}")
+    status = "completed" if rt.completed else "running"
+    wanted = expect.get("status") or ("completed" if expect.get("end_event") else None)
+    if wanted and wanted != status:
+        failures.append(f"结束状态应为 {wanted}，实际为 {status}（待办：{_ids(rt.ready_user_tasks()) or '无'}）")
+    if expect.get("end_event"):
+        reached = progress.end_events_reached(rt)
+        if expect["end_event"] not in reached:
+            failures.append(f"应到达结束事件 {expect['end_event']}，实际到达 {reached or '无'}")
+    if "open_tasks" in expect and sorted(expect["open_tasks"]) != sorted(_ids(rt.ready_user_tasks())):
+        failures.append(f"待办应为 {sorted(expect['open_tasks'])}，实际为 {sorted(_ids(rt.ready_user_tasks()))}")
+    data = rt.current_data()
+    for key, value in (expect.get("variables") or {}).items():
+        if data.get(key) != value:
+            failures.append(f"变量 {key} 应为 {json.dumps(value, ensure_ascii=False)}，"
+                            f"实际为 {json.dumps(data.get(key), ensure_ascii=False, default=str)}")
+    if failures:
+        raise ScenarioFailed("；".join(failures))
+
+
+def _ids(views) -> list[str]:
+    return [v.element_id for v in views]
+
+
+def run_for_process(session: Session, process_key: str, bpmn: str | None = None, forms: dict | None = None,
+                    scenarios: list | None = None) -> list[dict]:
+    """Run a process's scenario files (or the scenarios given) against a design (diagram + forms edited beside it)
+    or, without one, against the latest deployed version. An invalid design is a 422 listing its problems."""
+    settings.refresh_calendar(session)
+    if bpmn is None:
+        definition = deployments.latest_definition(session, process_key)
+        parsed = commands.parsed_definition(session, definition.id)
+    else:
+        parsed = designs.parse_design(session, bpmn, forms)
+        if parsed.process_key != process_key:
+            raise Invalid(f"流程图的流程标识为 {parsed.process_key}，与 {process_key} 不一致 / process id mismatch",
+                          fields={"bpmn": "流程标识不一致 / process id mismatch"})
+    if scenarios is None:
+        files = load_files(process_key)
+    else:
+        files = [(f"#{i}", s) for i, s in enumerate(scenarios, start=1)]
+    return run_all(parsed, parsed.forms, files)

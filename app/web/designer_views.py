@@ -1,0 +1,74 @@
+"""Designer pages (流程设计): process list, modeler, form editor, version compare and instance migration.
+
+The pages are shells: the browser reads and writes through the designer JSON API (/api/v1) with the session cookie and
+the page's CSRF token, so the page and any API client see exactly the same rules. Only designers and administrators
+may open them; everyone else gets the 403 page."""
+from __future__ import annotations
+
+import re
+
+from flask import g, render_template, request
+from sqlalchemy import select
+
+from app import db
+from app.models import Role
+from app.services import designs
+from app.services.errors import NotFound
+from app.web import page_login_required, web
+
+KEY_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,99}$")  # a BPMN process id (NCName) or a form key
+
+
+def _require_designer() -> None:
+    designs.require_designer(g.user)
+
+
+def _checked_key(key: str) -> str:
+    if not KEY_PATTERN.match(key):
+        raise NotFound("没有这个流程或表单 / no such process or form")
+    return key
+
+
+def _lane_roles() -> list[dict]:
+    """Roles a lane may name (a lane's name is the role's Chinese name)."""
+    with db.transaction(write=False) as s:
+        return [{"code": r.code, "name": r.name} for r in s.scalars(select(Role).order_by(Role.code))]
+
+
+@web.get("/designer")
+@page_login_required
+def designer_list():
+    _require_designer()
+    return render_template("designer/list.html")
+
+
+@web.get("/designer/<key>")
+@page_login_required
+def designer_modeler(key: str):
+    _require_designer()
+    return render_template("designer/modeler.html", key=_checked_key(key), roles=_lane_roles())
+
+
+@web.get("/designer/forms/<key>")
+@page_login_required
+def designer_form_editor(key: str):
+    _require_designer()
+    process = request.args.get("process", "")
+    return render_template("designer/form_editor.html", form_key=_checked_key(key),
+                           process=process if KEY_PATTERN.match(process) else "")
+
+
+@web.get("/designer/<key>/compare")
+@page_login_required
+def designer_compare(key: str):
+    _require_designer()
+    return render_template("designer/compare.html", key=_checked_key(key),
+                           from_version=request.args.get("from", type=int), to_version=request.args.get("to", type=int))
+
+
+@web.get("/designer/<key>/migrate")
+@page_login_required
+def designer_migrate(key: str):
+    _require_designer()
+    return render_template("designer/migrate.html", key=_checked_key(key),
+                           from_version=request.args.get("from", type=int), to_version=request.args.get("to", type=int))

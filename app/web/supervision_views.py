@@ -1,0 +1,168 @@
+"""Supervisor pages (督办): stuck-case overview, case search with batch operations, one case on its diagram with the
+repairs, and a definition's diagram with per-element counts. Plain forms posting back here; the services check
+role × organisation scope and write the audit rows."""
+from __future__ import annotations
+
+import json
+
+from flask import flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from marshmallow import ValidationError
+
+from app import db
+from app.api.schemas import CaseFilter, CaseSearchQuery
+from app.services import access, repairs, supervision
+from app.services.errors import BadRequest, ServiceError
+from app.web import check_csrf, page_login_required, web
+
+FILTER_KEYS = tuple(CaseFilter().fields)
+ACTION_LABELS = {"start": "发起", "complete": "办理", "timer": "期限届满", "message": "收到消息", "retry": "重试",
+                 "suspend": "挂起", "resume": "恢复", "cancel": "撤销", "set_variables": "修改变量", "reset": "回退",
+                 "reassign": "改派", "assign": "指派", "claim": "签收", "unclaim": "退回签收", "migrate": "迁移版本"}
+
+
+@web.app_context_processor
+def _supervision_globals():
+    user = g.get("user")
+    return {"can_supervise": bool(user and user.role_codes & access.SUPERVISION_ROLES),
+            "action_label": lambda a: _(ACTION_LABELS.get(a, a))}
+
+
+@web.get("/supervision")
+@page_login_required
+def supervision_page():
+    process_key = request.args.get("process_key") or None
+    with db.transaction(write=False) as s:
+        overview = supervision.overview(s, g.user, process_key)
+        definitions = supervision.definitions(s)
+    return render_template("supervision/overview.html", overview=overview, definitions=definitions,
+                           process_key=process_key, processes=_process_names(definitions))
+
+
+@web.get("/supervision/cases")
+@page_login_required
+def supervision_cases_page():
+    args, errors = _filters(CaseSearchQuery, request.args.to_dict())
+    with db.transaction(write=False) as s:
+        result = supervision.search(s, g.user, **args) if not errors else None
+        organisations = supervision.scope_organisations(s, g.user)
+        definitions = supervision.definitions(s)
+    return render_template("supervision/cases.html", result=result, args=args, errors=errors,
+                           organisations=organisations, processes=_process_names(definitions),
+                           categories=supervision.CATEGORIES, operations=repairs.BATCH_OPERATIONS,
+                           query={k: v for k, v in request.args.items() if k in FILTER_KEYS and v})
+
+
+@web.post("/supervision/batch/preview")
+@page_login_required
+def supervision_batch_preview_page():
+    check_csrf()
+    raw = {k: v for k, v in request.form.items() if k in FILTER_KEYS and v}
+    args, errors = _filters(CaseFilter, raw)
+    if errors:
+        flash(_("筛选条件有误：") + "；".join(errors.values()), "error")
+        return redirect(url_for("web.supervision_cases_page", **raw))
+    preview = repairs.batch_preview(g.user, request.form.get("operation", ""), args)
+    return render_template("supervision/batch.html", preview=preview, query=raw, result=None)
+
+
+@web.post("/supervision/batch")
+@page_login_required
+def supervision_batch_page():
+    check_csrf()
+    ids = [int(i) for i in request.form.getlist("instance_id") if i.isdigit()]
+    confirm = request.form.get("confirm_count", "")
+    try:
+        result = repairs.batch_execute(g.user, request.form.get("operation", ""), ids,
+                                       int(confirm) if confirm.isdigit() else -1, request.form.get("reason", ""),
+                                       request.form.get("username") or None)
+    except ServiceError as err:
+        flash(err.message, "error")
+        return redirect(url_for("web.supervision_cases_page"))
+    return render_template("supervision/batch.html", preview=None, result=result, query={})
+
+
+@web.get("/supervision/cases/<int:instance_id>")
+@page_login_required
+def supervision_case_page(instance_id: int):
+    with db.transaction(write=False) as s:
+        case = supervision.case_view(s, g.user, instance_id)
+    variables = {k: v for k, v in case["variables"].items() if k != "limits"}
+    return render_template("supervision/case.html", case=case, variables_json=json.dumps(
+        variables, ensure_ascii=False, indent=2, sort_keys=True, default=str), diagram=_diagram_payload(case))
+
+
+@web.post("/supervision/cases/<int:instance_id>/<action>")
+@page_login_required
+def supervision_case_action(instance_id: int, action: str):
+    check_csrf()
+    form = request.form
+    reason, version = form.get("reason", ""), form.get("row_version", "")
+    expected = int(version) if version.isdigit() else None
+    done = {"retry": _("已重试"), "suspend": _("已挂起"), "resume": _("已恢复"), "cancel": _("已撤销"),
+            "variables": _("变量已修改"), "reset": _("已回退"), "reassign": _("已改派")}
+    if action not in done:
+        return render_template("error.html", message=_("不支持的操作")), 404
+    try:
+        if action == "variables":
+            result = repairs.set_variables(instance_id, g.user, _json_object(form.get("changes", "")), reason, expected)
+        elif action == "reset":
+            result = repairs.reset(instance_id, g.user, form.get("element_id", ""), reason, expected)
+        elif action == "reassign":
+            result = repairs.reassign(form.get("task_id", ""), g.user, form.get("username", "").strip(), reason,
+                                      instance_id=instance_id)
+        else:
+            result = getattr(repairs, action)(instance_id, g.user, reason, expected)
+        if action in ("retry", "resume", "reset") and result.get("error"):
+            flash(_("已执行，但案件再次出错：%(message)s", message=result["error"]["message"]), "error")
+        else:
+            flash(done[action], "ok")
+    except ServiceError as err:
+        flash(err.message + "".join(f"（{v}）" for v in err.fields.values()), "error")
+    return redirect(url_for("web.supervision_case_page", instance_id=instance_id))
+
+
+@web.get("/supervision/definitions/<int:definition_id>")
+@page_login_required
+def supervision_definition_page(definition_id: int):
+    with db.transaction(write=False) as s:
+        counts = supervision.element_counts(s, g.user, definition_id)
+        definitions = supervision.definitions(s)
+    return render_template("supervision/definition.html", counts=counts, definitions=definitions, diagram={
+        "xml": counts["bpmn_xml"], "badges": {"active": counts["active"], "incidents": counts["incidents"]}})
+
+
+# ---- helpers ---------------------------------------------------------------------------------------------------------
+def _filters(schema_cls, raw: dict) -> tuple[dict, dict]:
+    """Parse filter inputs; on a mistake keep what the user typed and say what is wrong, field by field."""
+    try:
+        return schema_cls().load({k: v for k, v in raw.items() if v != ""}), {}
+    except ValidationError as err:
+        labels = {"started_from": _("受理日期起"), "started_to": _("受理日期止"), "version": _("版本"), "page": _("页码")}
+        messages = err.messages if isinstance(err.messages, dict) else {}
+        return {**raw, "page": 1, "per_page": 20}, {
+            k: f"{labels.get(k, k)}：{(v[0] if isinstance(v, list) else v)}" for k, v in messages.items()}
+
+
+def _json_object(text: str) -> dict:
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise BadRequest(_("变量不是合法的 JSON（第 %(line)s 行第 %(col)s 列）", line=err.lineno, col=err.colno),
+                           code="invalid_json") from None
+    if not isinstance(value, dict):
+        raise BadRequest(_("请填写 JSON 对象，例如 {\"divisor\": 5}"), code="invalid_json")
+    return value
+
+
+def _diagram_payload(case: dict) -> dict:
+    return {"xml": case["bpmn_xml"], "active": case["diagram"]["active"], "completed": case["diagram"]["completed"],
+            "error": case["diagram"]["error"],
+            "waits": [{**w, "due": w["due"].isoformat() if w["due"] else None} for w in case["diagram"]["waits"]]}
+
+
+def _process_names(definitions: list[dict]) -> dict:
+    names = {}
+    for d in definitions:
+        names.setdefault(d["key"], d["name"])
+    return names

@@ -1,0 +1,97 @@
+"""The supervision API: the role × organisation-scope matrix (computed here from the seed, independently of
+app/services/access.py), the error conventions, and repairs and batches through HTTP."""
+from __future__ import annotations
+
+import pytest
+
+from app.services.demo import SUPERVISION_SCOPES, USERS
+from app.services import instances
+from tests.api.test_authorization_matrix import PARENT
+
+SUPERVISING = {"supervisor", "justice_admin", "admin"}
+
+
+def supervised_orgs(user_org: str) -> set[str]:
+    """Organisations whose cases a supervisor placed at `user_org` oversees: its 业务指导 area's subtree, or its own."""
+    top = SUPERVISION_SCOPES.get(user_org, user_org)
+    return {org for org in PARENT if _under(org, top)}
+
+
+def _under(org: str, top: str) -> bool:
+    while org:
+        if org == top:
+            return True
+        org = PARENT[org]
+    return False
+
+
+@pytest.fixture
+def placed_cases(deploy, users):
+    """{instance_id: organisation code}: one case handled by every organisation of the seed."""
+    deploy("single.bpmn")
+    return {instances.start("single_task", users["admin"], {}, organisation_code=org)["id"]: org for org in PARENT}
+
+
+@pytest.mark.parametrize("username,user_org,roles", [(u, o, r) for u, _d, o, r in USERS])
+def test_each_user_supervises_exactly_their_scope(username, user_org, roles, placed_cases, client, login):
+    h = login(username)
+    if not SUPERVISING & set(roles):
+        for path in ("/api/v1/supervision/overview", "/api/v1/supervision/cases"):
+            res = client.get(path, headers=h)
+            assert res.status_code == 403 and res.json["error"]["code"] == "forbidden"
+        instance_id = next(iter(placed_cases))
+        assert client.get(f"/api/v1/supervision/cases/{instance_id}", headers=h).status_code == 403
+        assert client.post(f"/api/v1/supervision/cases/{instance_id}/suspend", headers=h,
+                           json={"reason": "越权"}).status_code == 403
+        return
+    expected = {i for i, org in placed_cases.items() if org in supervised_orgs(user_org)}
+    listed = client.get("/api/v1/supervision/cases?per_page=200", headers=h).json
+    assert {c["id"] for c in listed["items"]} == expected and listed["total"] == len(expected)
+    for instance_id in placed_cases:
+        res = client.get(f"/api/v1/supervision/cases/{instance_id}", headers=h)
+        assert res.status_code == (200 if instance_id in expected else 404)
+        if instance_id not in expected:
+            res = client.post(f"/api/v1/supervision/cases/{instance_id}/suspend", headers=h, json={"reason": "越权"})
+            assert res.status_code == 404
+
+
+def test_errors_follow_the_api_conventions(approval_case, client, login):
+    h = login("supervisor1")
+    res = client.get("/api/v1/supervision/cases?started_from=2026-13-01", headers=h)
+    assert res.status_code == 422 and "started_from" in res.json["error"]["fields"]
+    res = client.get("/api/v1/supervision/cases?version=1", headers=h)
+    assert res.status_code == 422 and "version" in res.json["error"]["fields"]
+    res = client.post(f"/api/v1/supervision/cases/{approval_case['id']}/suspend", headers=h, json={})
+    assert res.status_code == 422 and "reason" in res.json["error"]["fields"]
+    res = client.post(f"/api/v1/supervision/cases/{approval_case['id']}/retry", headers=h, json={"reason": "重试"})
+    assert res.status_code == 409 and res.json["error"]["code"] == "wrong_status"
+    res = client.post(f"/api/v1/supervision/cases/{approval_case['id']}/suspend", headers=h,
+                      json={"reason": "挂起", "expected_version": approval_case["row_version"] + 5})
+    assert res.status_code == 409 and res.json["error"]["code"] == "stale_version"
+    assert client.get("/api/v1/supervision/cases/999999", headers=h).status_code == 404
+
+
+def test_case_view_repairs_and_batch_over_http(approval_case, client, login):
+    h = login("supervisor1")
+    view = client.get(f"/api/v1/supervision/cases/{approval_case['id']}", headers=h).json
+    assert view["diagram"]["active"] == ["ut_register"] and view["status"] == "running"
+    assert [e["action"] for e in view["audit"]] == ["start"]
+    res = client.post(f"/api/v1/supervision/cases/{approval_case['id']}/variables", headers=h,
+                      json={"changes": {"applicant_name": "张叁"}, "reason": "更正姓名"})
+    assert res.status_code == 200
+    view = client.get(f"/api/v1/supervision/cases/{approval_case['id']}", headers=h).json
+    assert view["variables"]["applicant_name"] == "张叁" and view["audit"][-1]["detail"]["before"] == {"applicant_name": "张三"}
+    preview = client.post("/api/v1/supervision/batch/preview", headers=h,
+                          json={"operation": "suspend", "filter": {"process_key": "approval"}}).json
+    assert preview["instance_ids"] == [approval_case["id"]]
+    res = client.post("/api/v1/supervision/batch", headers=h, json={
+        "operation": "suspend", "instance_ids": preview["instance_ids"], "confirm_count": 2, "reason": "批量"})
+    assert res.status_code == 422 and res.json["error"]["code"] == "count_mismatch"
+    res = client.post("/api/v1/supervision/batch", headers=h, json={
+        "operation": "suspend", "instance_ids": preview["instance_ids"], "confirm_count": 1, "reason": "批量"})
+    assert res.status_code == 200 and res.json["succeeded"] == 1
+    overview = client.get("/api/v1/supervision/overview", headers=h).json
+    assert {c["category"]: c["total"] for c in overview["categories"]}["suspended"] == 1
+    definition_id = client.get(f"/api/v1/supervision/cases/{approval_case['id']}", headers=h).json["definition"]["id"]
+    counts = client.get(f"/api/v1/supervision/definitions/{definition_id}/counts", headers=h).json
+    assert counts["active"] == {"ut_register": 1} and counts["statuses"] == {"suspended": 1}
