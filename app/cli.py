@@ -20,6 +20,7 @@ from app.services.errors import ServiceError
 def main() -> None:
     """解纷 Jiefen 命令行 / command line."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.getLogger("spiff").setLevel(logging.WARNING)  # one line per task state change drowns the operator's view
 
 
 @main.group("db")

@@ -27,6 +27,11 @@ CATEGORIES = {  # code -> (中文, English)
 TIMER_GRACE = timedelta(minutes=10)  # the worker fires due timers within seconds; later than this, nobody did
 LOCK_LIMIT = timedelta(minutes=2)    # a command holds an instance row for milliseconds
 NAME_FIELDS = ("applicant_name", "enterprise_name")
+VARIABLE_LABELS = {  # the searchable variables (commands.SEARCHABLE) as the search form names them
+    "applicant_name": "申请人", "applicant_id_number": "身份证号码", "enterprise_name": "企业名称",
+    "credit_code": "统一社会信用代码", "dispute_type": "纠纷类型", "case_source": "案件来源", "outcome": "办理结果",
+    "major_case": "重大案件（true/false）", "received_date": "收件日期（YYYY-MM-DD）", "respondent_agency": "被申请机关",
+}
 COUNT_CAP = 10_000                    # totals above this read "10000+": counting a million rows serves nobody
 
 
@@ -132,6 +137,9 @@ def filtered_query(session: Session, user: User, status=None, process_key=None, 
         query = query.where(pi.id.in_(select(InstanceVariable.instance_id).where(
             InstanceVariable.name.in_(NAME_FIELDS), InstanceVariable.value.like(_prefix(name), escape="\\"))))
     if variable:
+        if variable not in commands.SEARCHABLE:
+            raise Invalid(f"变量 {variable} 不可检索 / not a searchable variable",
+                          fields={"variable": "可检索：" + "、".join(commands.SEARCHABLE)})
         if value in (None, ""):
             raise Invalid("按变量筛选时请填写变量值 / value required", fields={"value": "此项为必填项"})
         query = query.where(pi.id.in_(select(InstanceVariable.instance_id).where(

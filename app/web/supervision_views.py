@@ -50,6 +50,7 @@ def supervision_cases_page():
     return render_template("supervision/cases.html", result=result, args=args, errors=errors,
                            organisations=organisations, processes=_process_names(definitions),
                            categories=supervision.CATEGORIES, operations=repairs.BATCH_OPERATIONS,
+                           variables=supervision.VARIABLE_LABELS,
                            query={k: v for k, v in request.args.items() if k in FILTER_KEYS and v})
 
 

@@ -5,7 +5,7 @@ import pytest
 
 from app import db
 from app.services import demo_cases, supervision
-from app.services.errors import Forbidden
+from app.services.errors import Forbidden, Invalid
 
 
 def test_demo_cases_are_real_and_seeded_once(deploy_process, users, monkeypatch):
@@ -19,6 +19,13 @@ def test_demo_cases_are_real_and_seeded_once(deploy_process, users, monkeypatch)
     steps = sorted(t["element_id"] for case in found["items"] for t in case["open_tasks"])
     assert steps == ["archive_case", "mediation_session", "review_application", "review_application"]
     assert {c["category"]: c["total"] for c in overview["categories"]}["overdue_task"] == 1
+    with db.transaction(write=False) as s:
+        sup = users["supervisor1"]
+        assert [c["applicant"] for c in supervision.search(s, sup, name="王")["items"]] == ["王五"]
+        assert supervision.search(s, sup, variable="dispute_type", value="administrative")["total"] == 4
+        assert supervision.search(s, sup, variable="applicant_id_number", value="320706198503150017")["total"] == 1
+        with pytest.raises(Invalid):
+            supervision.search(s, sup, variable="facts", value="x")  # not searchable: said, not silently empty
     monkeypatch.setenv("JIEFEN_ENV", "production")
     with pytest.raises(Forbidden):
         demo_cases.seed_demo_cases()
