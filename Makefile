@@ -5,7 +5,7 @@ JIEFEN  := $(VENV)/bin/jiefen
 PYTEST  := $(VENV)/bin/pytest
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: setup run test test-sqlite test-postgres bench bench-http postgres chromium clean
+.PHONY: setup run test test-sqlite test-postgres bench bench-http bench-supervision postgres chromium clean
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -47,6 +47,9 @@ bench: setup postgres
 
 bench-http: setup postgres
 	$(PY) -m bench.http_inbox --pg $(PG_TEST_URL)
+
+bench-supervision: setup postgres
+	$(PY) -m bench.supervision_search --pg $(PG_TEST_URL)
 
 clean:
 	rm -rf $(VENV) node_modules instance

@@ -59,7 +59,7 @@ def deploy(files: tuple[Path, ...], actor: str) -> None:
 @main.command("test-process")
 @click.argument("target")
 @click.option("--scenario", "scenario_files", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="只运行这些情景文件（默认：processes/scenarios/<流程>/*.json） / run only these scenario files")
+              help="只运行这些情景文件（默认：processes/scenarios/<流程>/*.json 与设计器中保存的情景） / run only these scenario files")
 def test_process(target: str, scenario_files: tuple[Path, ...]) -> None:
     """校验流程并运行其情景测试（不写数据库） / validate a process and run its scenarios (nothing is stored)."""
     from app.services import scenarios, settings
@@ -70,18 +70,21 @@ def test_process(target: str, scenario_files: tuple[Path, ...]) -> None:
     with db.transaction(write=False) as session:
         settings.refresh_calendar(session, force=True)
         parsed, used_forms, problems = deployments.check(session, path.read_bytes(), filename=path.name)
+        if not problems:  # the shipped scenario files and those designers attached in the designer
+            files = (scenarios.load_paths(list(scenario_files)) if scenario_files
+                     else scenarios.load_all(session, parsed.process_key))
     if problems:
         click.echo(f"{path.name}: 未通过校验，共 {len(problems)} 处问题 / validation failed", err=True)
         _echo_problems([p.as_dict() for p in problems])
         sys.exit(1)
-    files = scenarios.load_paths(list(scenario_files)) if scenario_files else scenarios.load_files(parsed.process_key)
     if not files:
         click.echo(f"流程 {parsed.process_key} 没有情景文件（{scenarios.scenario_dir(parsed.process_key)}） / no scenarios", err=True)
         sys.exit(1)
     results = scenarios.run_all(parsed, used_forms, files)
     for r in results:
         mark = "通过 PASS" if r["passed"] else "失败 FAIL"
-        click.echo(f"[{mark}] {r['file']} {r['name']}" + ("" if r["passed"] else f"\n    {r['message']}"))
+        stored = "（设计器保存） " if r.get("source") == "stored" else ""
+        click.echo(f"[{mark}] {stored}{r['file']} {r['name']}" + ("" if r["passed"] else f"\n    {r['message']}"))
     failed = sum(not r["passed"] for r in results)
     click.echo(f"{parsed.process_key}: {len(results) - failed}/{len(results)} 个情景通过 / scenarios passed")
     if failed:

@@ -106,3 +106,17 @@ def prepare(database: Database) -> Database:
             deployments.deploy(session, build(), "bench", filename=f"{key}.bpmn", forms=bpmn.FORMS)
     database.users = load_users(database.url)
     return database
+
+
+def record_section(start: str, end: str, title: str, text: str) -> None:
+    """Put a benchmark's own section into bench/RESULTS.md between its markers, replacing the previous one (the rest
+    of the file is kept)."""
+    from pathlib import Path
+    path = Path(__file__).resolve().parent / "RESULTS.md"
+    block = f"{start}\n## {title}\n\n{text}\n{end}\n"
+    old = path.read_text(encoding="utf-8") if path.exists() else "# Jiefen benchmark results\n"
+    if start in old and end in old:
+        new = old[:old.index(start)] + block + old[old.index(end) + len(end) + 1:]
+    else:
+        new = old.rstrip("\n") + "\n\n" + block
+    path.write_text(new, encoding="utf-8")

@@ -189,25 +189,12 @@ def report(result: dict) -> str:
 START, END = "<!-- http-inbox:start -->", "<!-- http-inbox:end -->"
 
 
-def record(text: str) -> None:
-    """Put this run's section into bench/RESULTS.md, replacing the previous one (the rest of the file is kept)."""
-    from pathlib import Path
-    path = Path(__file__).resolve().parent / "RESULTS.md"
-    block = f"{START}\n## Inbox and completion over HTTP (`make bench-http`)\n\n{text}\n{END}\n"
-    old = path.read_text(encoding="utf-8") if path.exists() else "# Jiefen benchmark results\n"
-    if START in old and END in old:
-        new = old[:old.index(START)] + block + old[old.index(END) + len(END) + 1:]
-    else:
-        new = old.rstrip("\n") + "\n\n" + block
-    path.write_text(new, encoding="utf-8")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--pg", required=True)
     args = parser.parse_args()
     text = report(run(args.pg))
-    record(text)
+    common.record_section(START, END, "Inbox and completion over HTTP (`make bench-http`)", text)
     print(text)
 
 

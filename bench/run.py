@@ -23,10 +23,14 @@ BUDGET_SECONDS = 600
 
 
 def _kept_http_section() -> str:
-    """`make bench-http` records its own section; a run of this benchmark keeps it."""
-    from bench.http_inbox import END, START
+    """`make bench-http` and `make bench-supervision` record their own sections; a run of this benchmark keeps them."""
+    from bench import http_inbox, supervision_search
     old = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else ""
-    return "\n" + old[old.index(START):old.index(END) + len(END)] + "\n" if START in old and END in old else ""
+    kept = ""
+    for start, end in ((http_inbox.START, http_inbox.END), (supervision_search.START, supervision_search.END)):
+        if start in old and end in old:
+            kept += "\n" + old[old.index(start):old.index(end) + len(end)] + "\n"
+    return kept
 
 
 def revision() -> str:

@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BPMN_DIR = Path(__file__).resolve().parent / "bpmn"
 KIND = os.environ.get("JIEFEN_TEST_DB", "sqlite")
 PG_ADMIN_URL = os.environ.get("JIEFEN_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-STATE_TABLES = ["design_draft", "task_comment", "attachment", "saved_filter", "audit_event", "message_subscription", "instance_variable", "task", "message", "process_instance",
+STATE_TABLES = ["process_scenario", "design_draft", "task_comment", "attachment", "saved_filter", "audit_event", "message_subscription", "instance_variable", "task", "message", "process_instance",
                 "process_definition", "setting", "workday_override", "api_token"]
 
 

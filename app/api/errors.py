@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from flask import jsonify, request
 from marshmallow import ValidationError
@@ -42,10 +43,57 @@ def _service_error(err: ServiceError):
     return error_response(err.status, err.code, err.message, err.fields, err.details)
 
 
+MARSHMALLOW_MESSAGES = {  # marshmallow's own messages for fields that set none, as a clerk reads them
+    "Not a valid mapping type.": "应为 JSON 对象 / must be an object", "Not a valid integer.": "应为整数 / must be an integer",
+    "Not a valid string.": "应为文本 / must be text", "Not a valid list.": "应为列表 / must be a list",
+    "Not a valid boolean.": "应为 true 或 false / must be a boolean", "Not a valid date.": "日期格式应为 YYYY-MM-DD / invalid date",
+    "Unknown field.": "不允许的字段 / unknown field", "Missing data for required field.": "此项为必填项 / required",
+    "Field may not be null.": "不能为空 / may not be null", "Invalid input type.": "格式不正确 / invalid value",
+}
+
+
+MARSHMALLOW_PATTERNS = [  # validators' messages with values in them
+    (re.compile(r"Must be one of: (.*)\.$"), "可选值：{0} / must be one of {0}"),
+    (re.compile(r"Must be greater than or equal to (\S+) and less than or equal to (\S+?)\.$"), "应在 {0} 到 {1} 之间 / out of range"),
+    (re.compile(r"Must be greater than or equal to (\S+?)\.$"), "不能小于 {0} / too small"),
+    (re.compile(r"Must be less than or equal to (\S+?)\.$"), "不能大于 {0} / too large"),
+    (re.compile(r"Length must be between (\d+) and (\d+)\.$"), "长度应为 {0} 到 {1} / wrong length"),
+    (re.compile(r"Shorter than minimum length (\d+)\.$"), "长度不能少于 {0} / too short"),
+    (re.compile(r"Longer than maximum length (\d+)\.$"), "长度不能超过 {0} / too long"),
+]
+
+
+def _chinese(message: str) -> str:
+    if message in MARSHMALLOW_MESSAGES:
+        return MARSHMALLOW_MESSAGES[message]
+    for pattern, text in MARSHMALLOW_PATTERNS:
+        found = pattern.match(message)
+        if found:
+            return text.format(*found.groups())
+    return message
+
+
+def _flat(messages, prefix: str = "") -> dict:
+    """Nested marshmallow messages as {"forms.0": "应为 JSON 对象 / …"}: one readable line per field."""
+    if isinstance(messages, list):
+        texts = [m for m in messages if isinstance(m, str)]
+        if texts:
+            return {prefix: _chinese(texts[0])}
+        out: dict = {}
+        for m in messages:
+            out.update(_flat(m, prefix))
+        return out
+    if isinstance(messages, dict):
+        out = {}
+        for key, value in messages.items():
+            out.update(_flat(value, f"{prefix}.{key}" if prefix else str(key)))
+        return out
+    return {prefix: _chinese(str(messages))}
+
+
 @api.errorhandler(ValidationError)
 def _validation_error(err: ValidationError):
-    fields = {k: (v[0] if isinstance(v, list) and v and isinstance(v[0], str) else str(v)) for k, v in err.messages.items()} \
-        if isinstance(err.messages, dict) else {}
+    fields = _flat(err.messages) if isinstance(err.messages, dict) else {}
     return error_response(422, "validation_failed", "请求参数不正确，请按提示修改 / invalid request", fields)
 
 

@@ -9,14 +9,15 @@ from flask import g, jsonify, request
 from app import db
 from app.api import api, openapi
 from app.api.auth import login_required
-from app.api.schemas_designer import (CompareQuery, DesignRequest, DraftSaveRequest, MigrationRequest,
-                                      ScenarioRunRequest)
+from app.api.schemas_designer import (CompareQuery, DeployRequest, DesignRequest, DraftSaveRequest,
+                                      MigrationRequest, ScenarioRunRequest)
 from app.api.util import body, query
 from app.services import compare, designs, migration, scenarios
-from app.services.errors import BadRequest, ServiceError
+from app.services.errors import BadRequest, Invalid, NotFound, ServiceError
 
 XML_TYPES = ("application/xml", "text/xml")
 JSON_SLACK = 64 * 1024  # JSON quoting of the diagram and the body's own keys
+MAX_VERSION = 2**31 - 1   # the column's range: a larger version in a path names nothing
 
 
 class UnsupportedType(ServiceError):
@@ -27,22 +28,29 @@ def _designer() -> None:
     designs.require_designer(g.user)
 
 
-def _design_body() -> tuple[str, dict | None]:
-    """The diagram (and forms) from an XML body or a JSON body {"bpmn", "forms"}; too large → 413."""
+def _design_body(schema=DesignRequest) -> tuple[str, dict | None, dict]:
+    """The diagram (and forms) from an XML body or a JSON body {"bpmn", "forms", …}; too large → 413. The third
+    item is the whole JSON body ({} for XML)."""
     mimetype = request.mimetype
     limit = designs.MAX_BPMN_BYTES if mimetype in XML_TYPES else designs.MAX_BPMN_BYTES + designs.MAX_FORMS_BYTES + JSON_SLACK
     if (request.content_length or 0) > limit:
         raise designs.TooLarge(f"上传内容过大（{request.content_length // 1024} KB），上限 {limit // 1024} KB / payload too large")
     if mimetype in XML_TYPES:
         try:
-            return request.get_data().decode("utf-8"), None
+            return request.get_data().decode("utf-8"), None, {}
         except UnicodeDecodeError:
             raise BadRequest("流程文件应为 UTF-8 编码 / the BPMN file must be UTF-8") from None
     if mimetype == "application/json":
-        data = body(DesignRequest)
-        return data["bpmn"], data["forms"]
+        data = body(schema)
+        return data["bpmn"], data["forms"], data
     raise UnsupportedType("请以 application/xml（BPMN 文件）或 application/json（{\"bpmn\", \"forms\"}）提交 / "
                           "send application/xml or application/json")
+
+
+def _version(version: int) -> int:
+    if version > MAX_VERSION:
+        raise NotFound(f"没有版本 {version} / no such version")
+    return version
 
 
 # ---- versions, validation, deployment -------------------------------------------------------------------------------
@@ -59,16 +67,16 @@ def definition_versions(key: str):
 def definition_version(key: str, version: int):
     _designer()
     with db.transaction(write=False) as s:
-        return jsonify(designs.version_detail(s, key, version))
+        return jsonify(designs.version_detail(s, key, _version(version)))
 
 
 @api.post("/process-definitions/validate")
 @login_required
 def validate_definition():
     _designer()
-    bpmn, forms = _design_body()
+    bpmn, forms, _data = _design_body()
     with db.transaction(write=False) as s:
-        problems = designs.validate(s, bpmn, forms)
+        problems = designs.validate(s, bpmn, forms, require_layout=True)
     return jsonify({"problems": [p.as_dict() for p in problems]})
 
 
@@ -76,9 +84,11 @@ def validate_definition():
 @login_required
 def deploy_definition():
     _designer()
-    bpmn, forms = _design_body()
+    bpmn, forms, data = _design_body(DeployRequest)
     with db.transaction() as s:
-        result = designs.deploy(s, bpmn, g.user, forms)
+        result = designs.deploy(s, bpmn, g.user, forms, require_layout=True,
+                                check_base="base_version" in data and not data.get("force"),
+                                base_version=data.get("base_version"), from_draft="base_version" in data)
         answer = {"key": result.definition.key, "version": result.definition.version, "created": result.created}
     return jsonify(answer), 201 if answer["created"] else 200
 
@@ -92,13 +102,31 @@ def get_design_draft(key: str):
         return jsonify(designs.get_draft(s, key))
 
 
+@api.get("/design-drafts")
+@login_required
+def list_design_drafts():
+    _designer()
+    with db.transaction(write=False) as s:
+        return jsonify(designs.list_drafts(s))
+
+
 @api.put("/design-drafts/<key>")
 @login_required
 def save_design_draft(key: str):
     _designer()
     data = body(DraftSaveRequest)
     with db.transaction() as s:
-        return jsonify(designs.save_draft(s, key, data["bpmn"], data["forms"], data["row_version"], g.user))
+        return jsonify(designs.save_draft(s, key, data["bpmn"], data["forms"], data["row_version"], g.user,
+                                          base_version=data["base_version"]))
+
+
+@api.delete("/design-drafts/<key>")
+@login_required
+def discard_design_draft(key: str):
+    _designer()
+    with db.transaction() as s:
+        designs.discard_draft(s, key, g.user)
+    return "", 204
 
 
 @api.get("/forms")
@@ -123,6 +151,9 @@ def get_form(key: str):
 def compare_versions(key: str):
     _designer()
     args = query(CompareQuery)
+    if args["from_version"] == args["to_version"]:
+        raise Invalid("请选择两个不同的版本进行比较 / choose two different versions",
+                      fields={"to": "应与 from 不同 / must differ from from"})
     with db.transaction(write=False) as s:
         return jsonify(compare.compare_versions(s, key, args["from_version"], args["to_version"]))
 
@@ -143,7 +174,31 @@ def migrate_instances(key: str):
 @login_required
 def list_scenarios(key: str):
     _designer()
-    return jsonify(scenarios.catalogue(key))
+    with db.transaction(write=False) as s:
+        return jsonify(scenarios.catalogue(s, key))
+
+
+@api.put("/process-definitions/<key>/scenarios/<name>")
+@login_required
+def store_scenario(key: str, name: str):
+    _designer()
+    if (request.content_length or 0) > scenarios.MAX_SCENARIO_BYTES:
+        raise designs.TooLarge(f"情景文件过大，上限 {scenarios.MAX_SCENARIO_BYTES // 1024} KB / scenario too large")
+    content = request.get_json(silent=True)
+    if not isinstance(content, dict):
+        raise BadRequest("请求体应为情景文件的 JSON 对象（Content-Type: application/json） / body must be a JSON object")
+    with db.transaction() as s:
+        created = scenarios.store(s, key, name, content, g.user)
+    return jsonify({"key": key, "name": name, "created": created}), 201 if created else 200
+
+
+@api.delete("/process-definitions/<key>/scenarios/<name>")
+@login_required
+def delete_scenario(key: str, name: str):
+    _designer()
+    with db.transaction() as s:
+        scenarios.remove(s, key, name, g.user)
+    return "", 204
 
 
 @api.post("/process-definitions/<key>/scenarios/run")
@@ -169,23 +224,30 @@ _PROBLEM = {"type": "object", "required": ["element_id", "line", "message"], "pr
 _COUNTS = {"type": "object", "properties": {s: _I for s in designs.STATUSES}}
 _FORMS = {"type": "object", "additionalProperties": {"type": "object"}}
 _KEY = {"name": "key", "in": "path", "required": True, "schema": {"type": "string", "pattern": designs.KEY_PATTERN.pattern}}
-_VERSION = {"name": "version", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}
+_VERSION = {"name": "version", "in": "path", "required": True,
+            "schema": {"type": "integer", "minimum": 1, "maximum": MAX_VERSION}}
 _ELEMENT = {"type": "object", "properties": {"element_id": _S, "name": _NS, "type": _S}}
 _DRAFT = {"type": "object", "properties": {"process_key": _S, "bpmn": _S, "forms": _FORMS, "row_version": _NI,
                                            "source": {"type": "string", "enum": ["draft", "deployed"]},
+                                           "base_version": _NI, "latest_version": _NI,
                                            "updated_by": _S, "updated_at": _S}}
+_SCENARIO_NAME = {"name": "name", "in": "path", "required": True,
+                  "schema": {"type": "string", "pattern": scenarios.NAME_PATTERN.pattern, "maxLength": 100}}
 _INSTANCE = {"type": "object", "properties": {"id": _I, "business_key": _S, "status": _S,
                                               "active_elements": {"type": "array", "items": _S}, "reason": _S}}
 _DESIGN_BODY = {"required": True, "content": {
     "application/json": {"schema": openapi._schema(DesignRequest)},
     "application/xml": {"schema": {"type": "string", "description": "BPMN 2.0 XML（UTF-8，≤ 2 MB）"}},
     "text/xml": {"schema": {"type": "string"}}}}
+_DEPLOY_BODY = {"required": True, "content": {**_DESIGN_BODY["content"],
+                                               "application/json": {"schema": openapi._schema(DeployRequest)}}}
 _DESIGN_ERRORS = (400, 401, 403, 413, 415, 422)
 
 openapi.register({
     "/process-definitions": {"post": _ok({**openapi._op(
-        "部署流程（BPMN 文件或 {bpmn, forms}）：新版本 201，内容未变 200，未通过校验 422（details 为问题列表） / deploy",
-        "201", errors=_DESIGN_ERRORS), "requestBody": _DESIGN_BODY},
+        "部署流程（BPMN 文件或 {bpmn, forms, base_version?, force?}）：新版本 201，内容未变 200，未通过校验 422（details 为"
+        "问题列表，含缺少图形信息）；给出 base_version（草稿所基于的版本，新流程为 null）即为部署草稿：已有更新的版本时 409 "
+        "stale_base（force 为 true 时照常部署），部署成功后删除该流程的草稿 / deploy", "201", errors=_DESIGN_ERRORS + (409,)), "requestBody": _DEPLOY_BODY},
         {"type": "object", "properties": {"key": _S, "version": _I, "created": _B}})},
     "/process-definitions/validate": {"post": _ok({**openapi._op(
         "校验流程图与表单，不部署 / validate without deploying", errors=_DESIGN_ERRORS), "requestBody": _DESIGN_BODY},
@@ -200,12 +262,19 @@ openapi.register({
         {"type": "object", "properties": {"key": _S, "version": _I, "name": _S, "bpmn_xml": _S, "forms": _FORMS,
                                           "deployed_by": _S, "deployed_at": _S, "content_hash": _S,
                                           "instance_counts": _COUNTS}})},
+    "/design-drafts": {"get": _ok(openapi._op(
+        "全部草稿（含从未部署的流程） / every draft", errors=(401, 403)),
+        {"type": "array", "items": {"type": "object", "properties": {
+            "key": _S, "name": _NS, "base_version": _NI, "updated_by": _S, "updated_at": _S}}})},
     "/design-drafts/{key}": {
-        "get": _ok({**openapi._op("草稿（无草稿时为最新已部署版本，row_version 为空） / the draft",
-                                  errors=(401, 403, 404)), "parameters": [_KEY]}, _DRAFT),
-        "put": _ok({**openapi._op("保存草稿（row_version 过期为 409） / save the draft",
-                                  body=openapi._schema(DraftSaveRequest), errors=(400, 401, 403, 409, 413, 422)),
-                    "parameters": [_KEY]}, _DRAFT)},
+        "get": _ok({**openapi._op("草稿（无草稿时为最新已部署版本，row_version 为空）；base_version 为草稿所基于的版本，"
+                                  "latest_version 为最新已部署版本 / the draft", errors=(401, 403, 404)),
+                    "parameters": [_KEY]}, _DRAFT),
+        "put": _ok({**openapi._op("保存草稿（row_version 过期为 409；新草稿记录 base_version） / save the draft",
+                                  body=openapi._schema(DraftSaveRequest), errors=(400, 401, 403, 404, 409, 413, 422)),
+                    "parameters": [_KEY]}, _DRAFT),
+        "delete": {**openapi._op("放弃草稿 / discard the draft", "204", errors=(401, 403, 404, 409)),
+                   "parameters": [_KEY]}},
     "/forms": {"get": _ok(openapi._op("可选表单（forms/ 与草稿中的表单） / the form catalogue", errors=(401, 403)),
                           {"type": "array", "items": {"type": "object", "properties": {
                               "key": _S, "source": _S, "title": _NS, "drafts": {"type": "array", "items": _S}}}})},
@@ -213,8 +282,8 @@ openapi.register({
                                 {"type": "object", "properties": {"key": _S, "source": _S, "form": {"type": "object"}}})},
     "/process-definitions/{key}/compare": {"get": _ok({**openapi._op(
         "比较两个版本 / compare two versions", errors=(401, 403, 404, 422)), "parameters": [
-            _KEY, {"name": "from", "in": "query", "required": True, "schema": {"type": "integer", "minimum": 1}},
-            {"name": "to", "in": "query", "required": True, "schema": {"type": "integer", "minimum": 1}}]},
+            _KEY, {"name": "from", "in": "query", "required": True, "schema": openapi._field(CompareQuery().fields["from_version"])},
+            {"name": "to", "in": "query", "required": True, "schema": openapi._field(CompareQuery().fields["to_version"])}]},
         {"type": "object", "properties": {
             "added": {"type": "array", "items": _ELEMENT}, "removed": {"type": "array", "items": _ELEMENT},
             "changed": {"type": "array", "items": {**_ELEMENT, "properties": {**_ELEMENT["properties"], "changes": {
@@ -226,12 +295,23 @@ openapi.register({
                                           "blocked": {"type": "array", "items": _INSTANCE},
                                           "migrated": {"type": "array", "items": _I}}})},
     "/process-definitions/{key}/scenarios": {"get": _ok({**openapi._op(
-        "情景测试文件 / scenario files", errors=(401, 403, 404)), "parameters": [_KEY]},
+        "情景测试：随流程发布的（shipped）与设计员保存的（stored） / scenario files", errors=(401, 403, 404)),
+        "parameters": [_KEY]},
         {"type": "array", "items": {"type": "object", "properties": {
-            "file": _S, "name": _S, "description": _NS, "steps": _I}}})},
+            "file": _S, "name": _S, "description": _NS, "steps": _I,
+            "source": {"type": "string", "enum": ["shipped", "stored"]}, "content": {"type": "object", "nullable": True},
+            "updated_by": _NS, "updated_at": _NS}}})},
+    "/process-definitions/{key}/scenarios/{name}": {
+        "put": _ok({**openapi._op("保存情景（请求体为情景 JSON；新建 201，替换 200） / attach or replace a scenario", "201",
+                                  body={"type": "object"}, errors=(400, 401, 403, 404, 409, 413, 422)),
+                    "parameters": [_KEY, _SCENARIO_NAME]},
+                   {"type": "object", "properties": {"key": _S, "name": _S, "created": _B}}),
+        "delete": {**openapi._op("删除保存的情景 / delete a stored scenario", "204", errors=(401, 403, 404)),
+                   "parameters": [_KEY, _SCENARIO_NAME]}},
     "/process-definitions/{key}/scenarios/run": {"post": _ok({**openapi._op(
-        "运行情景测试（默认针对最新版本；给出 bpmn 时针对该设计） / run the scenarios",
+        "运行情景测试（发布的与保存的；默认针对最新版本；给出 bpmn 时针对该设计） / run the scenarios",
         body=openapi._schema(ScenarioRunRequest), errors=(400, 401, 403, 404, 413, 422)), "parameters": [_KEY]},
         {"type": "array", "items": {"type": "object", "properties": {
-            "name": _S, "file": _NS, "passed": _B, "message": _S, "path": {"type": "array", "items": _S}}}})},
+            "name": _S, "file": _NS, "passed": _B, "message": _S, "path": {"type": "array", "items": _S},
+            "source": {"type": "string", "enum": ["shipped", "stored", "request"]}}}})},
 })

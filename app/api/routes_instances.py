@@ -9,6 +9,15 @@ from app.api.auth import login_required
 from app.api.schemas import InstanceQuery, StartRequest
 from app.api.util import body, query
 from app.services import cases, inbox, instances
+from app.services.errors import NotFound
+
+MAX_ID = 2**31 - 1  # the id column's range: a larger id names no case (and PostgreSQL would refuse the query)
+
+
+def _case_id(instance_id: int) -> int:
+    if instance_id > MAX_ID:
+        raise NotFound("案件不存在 / no such case")
+    return instance_id
 
 
 @api.post("/process-instances")
@@ -32,7 +41,7 @@ def list_instances():
 @login_required
 def get_instance(instance_id: int):
     with db.transaction(write=False) as s:
-        inst = inbox.visible_instance(s, g.user, instance_id)
+        inst = inbox.visible_instance(s, g.user, _case_id(instance_id))
         return jsonify(cases.instance_detail(s, inst))
 
 
@@ -40,5 +49,5 @@ def get_instance(instance_id: int):
 @login_required
 def instance_history(instance_id: int):
     with db.transaction(write=False) as s:
-        inst = inbox.visible_instance(s, g.user, instance_id)
+        inst = inbox.visible_instance(s, g.user, _case_id(instance_id))
         return jsonify(inbox.history(s, inst.id))

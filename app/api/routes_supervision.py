@@ -29,14 +29,14 @@ def supervision_cases():
         return jsonify(supervision.search(s, g.user, **args))
 
 
-@api.get("/supervision/cases/<int:instance_id>")
+@api.get("/supervision/cases/<int(max=2147483647):instance_id>")
 @login_required
 def supervision_case(instance_id: int):
     with db.transaction(write=False) as s:
         return jsonify(supervision.case_view(s, g.user, instance_id))
 
 
-@api.get("/supervision/definitions/<int:definition_id>/counts")
+@api.get("/supervision/definitions/<int(max=2147483647):definition_id>/counts")
 @login_required
 def supervision_element_counts(definition_id: int):
     with db.transaction(write=False) as s:
@@ -52,17 +52,17 @@ def _status_change(action):
 
 
 for _action in (repairs.retry, repairs.suspend, repairs.resume, repairs.cancel):
-    api.post(f"/supervision/cases/<int:instance_id>/{_action.__name__}")(_status_change(_action))
+    api.post(f"/supervision/cases/<int(max=2147483647):instance_id>/{_action.__name__}")(_status_change(_action))
 
 
-@api.post("/supervision/cases/<int:instance_id>/variables")
+@api.post("/supervision/cases/<int(max=2147483647):instance_id>/variables")
 @login_required
 def supervision_set_variables(instance_id: int):
     data = body(VariablesRequest)
     return jsonify(repairs.set_variables(instance_id, g.user, data["changes"], data["reason"], data["expected_version"]))
 
 
-@api.post("/supervision/cases/<int:instance_id>/reset")
+@api.post("/supervision/cases/<int(max=2147483647):instance_id>/reset")
 @login_required
 def supervision_reset(instance_id: int):
     data = body(ResetRequest)
@@ -91,7 +91,7 @@ def supervision_batch():
                                          data["reason"], data["username"]))
 
 
-_ID = {"name": "instance_id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}
+_ID = {"name": "instance_id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}}
 _READ_ERRORS = (401, 403, 404, 422)
 openapi.register({
     "/supervision/overview": {"get": openapi._op("卡滞案件概览 / stuck cases by category", params=openapi._params(OverviewQuery),

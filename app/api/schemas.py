@@ -122,7 +122,7 @@ class BatchPreviewRequest(Strict):
 class BatchRequest(Strict):
     operation = fields.String(required=True, validate=validate.OneOf(["retry", "suspend", "resume", "cancel", "reassign"]),
                               error_messages=REQ)
-    instance_ids = fields.List(fields.Integer(strict=True, validate=validate.Range(min=1)), required=True,
+    instance_ids = fields.List(fields.Integer(strict=True, validate=validate.Range(min=1, max=2**31 - 1)), required=True,
                                validate=validate.Length(min=1, max=500), error_messages=REQ)
     confirm_count = fields.Integer(required=True, strict=True, error_messages=REQ)
     reason = fields.String(required=True, validate=validate.Length(min=1, max=1000), error_messages=REQ)

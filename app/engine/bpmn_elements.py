@@ -26,6 +26,7 @@ EVENT_DEFINITIONS = {
     "compensateEventDefinition": "compensate", "linkEventDefinition": "link",
 }
 TIMER_TAGS = ("timeDate", "timeDuration", "timeCycle")
+EXPRESSION_PROPERTIES = ("dueDate", "organisation", "priority")  # task properties evaluated when the task opens
 
 
 def local(tag) -> str:
@@ -65,9 +66,6 @@ class Diagram:
 
     def incoming(self, node_id: str) -> list[Flow]:
         return [f for f in self.flows.values() if f.target == node_id]
-
-    def boundaries(self, node_id: str) -> list[Node]:
-        return [n for n in self.nodes.values() if n.kind == "boundaryEvent" and n.el.get("attachedToRef") == node_id]
 
     def children(self, scope_id: str) -> list[Node]:
         return [n for n in self.nodes.values() if n.scope == scope_id]

@@ -32,9 +32,11 @@ from app.engine.errors import Problem
 from app.engine.sandbox import HELPERS
 
 PLATFORM_VARIABLES = frozenset(("business_key", "handling_organisation", "started_by", "limits"))
-EXPRESSION_PROPERTIES = ("dueDate", "organisation", "priority")
 WAIT_KINDS = frozenset(("userTask", "receiveTask"))
 KNOWN_NAMES = frozenset(HELPERS) | frozenset(dir(builtins)) | {"True", "False", "None"}
+# What ast.parse raises for source it cannot read: a syntax error, or a tree too deep or large to build (the
+# sandbox rule reports the expression itself; the lint rules skip it rather than crash).
+PARSE_ERRORS = (SyntaxError, MemoryError, RecursionError, ValueError)
 
 
 def check(root: etree._Element, forms: dict[str, dict], filename: str | None = None) -> list[Problem]:
@@ -48,7 +50,7 @@ def read_names(expression: str) -> set[str] | None:
     """Free variable names an expression reads (None if it does not parse: the sandbox rule reports that)."""
     try:
         tree = ast.parse(expression.strip(), mode="eval")
-    except SyntaxError:
+    except PARSE_ERRORS:
         return None
     return _free_names(tree) - KNOWN_NAMES
 
@@ -71,7 +73,7 @@ def assigned_names(source: str | None) -> set[str]:
         return set()
     try:
         tree = ast.parse(source)
-    except SyntaxError:
+    except PARSE_ERRORS:
         return set()
     return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
 
@@ -82,7 +84,7 @@ def counters(source: str | None) -> set[str]:
         return set()
     try:
         tree = ast.parse(source)
-    except SyntaxError:
+    except PARSE_ERRORS:
         return set()
     found = set()
     for node in ast.walk(tree):
@@ -190,7 +192,7 @@ def _expressions_read(diagram: bx.Diagram):
                            f"定时器“{label}”的表达式（ISO 期限等常量须加引号，如 \"P30D\"）", node.id, False)
         ext = bx.own_extensions(node.el)
         for prop in ext.iter(bx.S + "property") if ext is not None else ():
-            if prop.get("name") in EXPRESSION_PROPERTIES and (prop.get("value") or "").strip():
+            if prop.get("name") in bx.EXPRESSION_PROPERTIES and (prop.get("value") or "").strip():
                 yield prop.get("value"), prop, node.id, f"任务“{label}”的属性 {prop.get('name')}", node.id, False
 
 

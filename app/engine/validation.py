@@ -3,18 +3,23 @@ by element id and line, in Chinese. SpiffWorkflow checks the schema and structur
 (script syntax, expressions, lanes, forms) and the rules that keep 3.2.0 out of its traps."""
 from __future__ import annotations
 
+import re
 
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 from app.engine import flow_lint, xml_safety
+from app.engine.bpmn_elements import EXPRESSION_PROPERTIES
 from app.engine.errors import Problem
 from app.engine.sandbox import check_source
 from app.engine.specs import BPMN_NS, ParsedDefinition, executable_process, parse_definition
 
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
+DI_NS = "http://www.omg.org/spec/BPMN/20100524/DI"
 B = f"{{{BPMN_NS}}}"
+# A process key (the executable process's id) or a form key; the services, the API and the pages use this one.
+KEY_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,99}$")
+MAX_NAME_LENGTH = 200
 S = f"{{{SPIFF_NS}}}"
-EXPRESSION_PROPERTIES = ("dueDate", "organisation", "priority")
 FLOW_TAGS = {B + t for t in ("userTask", "scriptTask", "serviceTask", "sendTask", "receiveTask", "businessRuleTask",
                              "task", "manualTask", "subProcess", "callActivity", "exclusiveGateway", "parallelGateway",
                              "inclusiveGateway", "eventBasedGateway", "startEvent", "endEvent", "intermediateCatchEvent",
@@ -22,13 +27,16 @@ FLOW_TAGS = {B + t for t in ("userTask", "scriptTask", "serviceTask", "sendTask"
 
 
 def validate(bpmn: bytes | str, forms: dict[str, dict], role_names: set[str], filename: str = "process.bpmn",
-             form_checker=None) -> tuple[ParsedDefinition | None, list[Problem]]:
-    """Returns the parsed definition (None if it cannot be parsed) and every problem found."""
+             form_checker=None, require_layout: bool = False) -> tuple[ParsedDefinition | None, list[Problem]]:
+    """Returns the parsed definition (None if it cannot be parsed) and every problem found. `require_layout`: the
+    diagram must carry its drawing (BPMNDI) — the designer and supervision pages cannot show a file without one."""
     try:
         root = xml_safety.parse(bpmn)
     except xml_safety.XmlRejected as err:
         return None, [Problem(str(err), line=err.line, file=filename)]
     problems = _lint(root, forms, role_names, filename, form_checker)
+    if require_layout:
+        problems.extend(_layout_problems(root, filename))
     parsed = None
     try:
         parsed = parse_definition(bpmn, filename)
@@ -57,6 +65,14 @@ def _lint(root, forms, role_names, filename, form_checker) -> list[Problem]:
     process = executable_process(root)
     if process is None:
         return [Problem("文件中没有可执行的 bpmn:process / no executable process", file=filename)]
+    process_id, process_name = process.get("id") or "", process.get("name") or ""
+    if not KEY_PATTERN.match(process_id):
+        problems.append(Problem(f"流程标识“{process_id[:100]}”只能包含英文字母、数字和下划线，以字母或下划线开头，最长 100 个字符"
+                                " / invalid process id", element_id=process_id[:200] or None, line=process.sourceline,
+                                file=filename))
+    if len(process_name) > MAX_NAME_LENGTH:
+        problems.append(Problem(f"流程名称过长（{len(process_name)} 个字符），最多 {MAX_NAME_LENGTH} 个字符 / process name too long",
+                                element_id=process_id[:200] or None, line=process.sourceline, file=filename))
     lanes = {ref.text.strip(): lane.get("name") for lane in root.iter(B + "lane")
              for ref in lane.iter(B + "flowNodeRef") if ref.text}
     for lane in root.iter(B + "lane"):
@@ -98,6 +114,19 @@ def _lint(root, forms, role_names, filename, form_checker) -> list[Problem]:
             for message in form_checker(form):
                 problems.append(Problem(f"表单 {key}：{message}", file=f"forms/{key}.json"))
     return problems
+
+
+def _layout_problems(root, filename: str) -> list[Problem]:
+    """A file whose flow nodes have no shape in a BPMNDiagram deploys and runs, but cannot be drawn."""
+    process = executable_process(root)
+    if process is None:
+        return []
+    nodes = {el.get("id") for el in process.iter() if el.tag in FLOW_TAGS and el.tag != B + "sequenceFlow"}
+    shapes = {shape.get("bpmnElement") for shape in root.iter(f"{{{DI_NS}}}BPMNShape")}
+    if not nodes or nodes & shapes:
+        return []
+    return [Problem("流程图缺少图形信息（BPMNDiagram），设计器和督办页面无法显示 / the diagram has no layout (BPMNDI)",
+                    element_id=process.get("id") or None, line=process.sourceline, file=filename)]
 
 
 def _expressions(root):

@@ -8,10 +8,10 @@ from app.models.message import Message, MessageSubscription
 from app.models.variable import InstanceVariable
 from app.models.settings import Setting, WorkdayOverride
 from app.models.collab import Attachment, Comment, SavedFilter
-from app.models.design import DesignDraft
+from app.models.design import DesignDraft, ProcessScenario
 
 __all__ = [
     "Base", "ApiToken", "Organisation", "Role", "User", "UserRole", "ProcessDefinition", "ProcessInstance", "Task",
     "AuditEvent", "Message", "MessageSubscription", "InstanceVariable", "Setting", "WorkdayOverride",
-    "Attachment", "Comment", "SavedFilter", "DesignDraft",
+    "Attachment", "Comment", "SavedFilter", "DesignDraft", "ProcessScenario",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import String, Text
+from sqlalchemy import String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base
@@ -16,8 +16,22 @@ class DesignDraft(Base):
     process_key: Mapped[str] = mapped_column(String(100), unique=True)
     bpmn_xml: Mapped[str] = mapped_column(Text)
     forms: Mapped[dict]  # {form_key: form-js JSON}
+    base_version: Mapped[int | None]  # the deployed version the draft started from; None for a new process
     updated_by: Mapped[str] = mapped_column(String(80))
     updated_at: Mapped[datetime]
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version}
+
+
+class ProcessScenario(Base):
+    """A scenario file a designer attached to a process in the designer (the shipped ones live in
+    processes/scenarios/<key>/); run together with them by the designer and `jiefen test-process`."""
+    __tablename__ = "process_scenario"
+    __table_args__ = (UniqueConstraint("process_key", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_key: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(100))  # its file name without .json
+    content: Mapped[dict]
+    updated_by: Mapped[str] = mapped_column(String(80))
+    updated_at: Mapped[datetime]

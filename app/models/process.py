@@ -3,12 +3,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base
 
 INSTANCE_STATUSES = ("running", "completed", "error", "suspended", "cancelled")
+# Running, no timer, no open task: the few candidates for "stalled" (a subscription check finishes the test).
+STALLED = text("status = 'running' AND next_timer_due IS NULL AND open_tasks = 0")
 
 
 class ProcessDefinition(Base):
@@ -27,11 +29,12 @@ class ProcessDefinition(Base):
 
 class ProcessInstance(Base):
     __tablename__ = "process_instance"
-    __table_args__ = (
+    __table_args__ = (  # PostgreSQL also has ix_process_instance_business_key_prefix (migration 0005)
         UniqueConstraint("process_key", "business_key"),
         Index("ix_process_instance_org_status", "organisation_id", "status"),
         Index("ix_process_instance_started_at", "started_at"),
         Index("ix_process_instance_key_status_started", "process_key", "status", "started_at"),
+        Index("ix_process_instance_stalled", "organisation_id", postgresql_where=STALLED, sqlite_where=STALLED),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     definition_id: Mapped[int] = mapped_column(ForeignKey("process_definition.id"), index=True)
@@ -47,6 +50,8 @@ class ProcessInstance(Base):
     version: Mapped[int] = mapped_column(default=1)  # bumped by every command; a stale expectation is a conflict
     next_timer_due: Mapped[datetime | None] = mapped_column(index=True)  # for the worker: running instances only
     limit_due: Mapped[datetime | None] = mapped_column(index=True)  # earliest awaited timer, whatever the status
+    task_due: Mapped[datetime | None] = mapped_column(index=True)  # earliest due date of its open/suspended tasks
+    open_tasks: Mapped[int] = mapped_column(default=0, server_default="0")  # how many tasks are open (0 and no timer: maybe stalled)
     error_element: Mapped[str | None] = mapped_column(String(200))
     error_line: Mapped[int | None]
     error_message: Mapped[str | None] = mapped_column(Text)

@@ -100,6 +100,9 @@ def _save(session, inst, rt, actor, action, detail, incident, completed_task_id)
         inst.status = "completed"
         inst.ended_at = now
 
+    if inst.status != "suspended":  # a suspended case keeps its rows (marked suspended) and so its due date
+        inst.open_tasks = len(saved.open_tasks)
+        inst.task_due = min((t.due_at for t in saved.open_tasks if t.due_at is not None), default=None)
     inst.state = rt.dump()
     inst.limit_due = rt.next_timer_due() if inst.status in ("running", "suspended", "error") else None
     inst.next_timer_due = inst.limit_due if inst.status == "running" else None
@@ -153,7 +156,7 @@ def _project_tasks(session, inst, rt, actor, now, completed_task_id) -> tuple[li
     for task_id, view in ready.items():
         if task_id not in live:
             try:
-                opened.append(_new_task_row(session, inst, rt, view, now))
+                opened.append(new_task_row(session, inst, rt, view, now))
             except Exception as err:  # a dueDate/organisation/priority expression that fails in the sandbox
                 incident = Incident(message=f"任务属性表达式出错：{err} / task property expression failed",
                                     element_id=view.element_id, element_name=view.name, task_id=task_id)
@@ -161,7 +164,7 @@ def _project_tasks(session, inst, rt, actor, now, completed_task_id) -> tuple[li
     return sorted(still_open, key=lambda t: t.created_at) + opened, incident
 
 
-def _new_task_row(session, inst, rt, view, now) -> Task:
+def new_task_row(session, inst, rt, view, now) -> Task:
     props = view.properties
     org_id = inst.organisation_id
     if props.get("organisation"):

@@ -18,6 +18,77 @@ INPUT_TYPES = {"textfield", "textarea", "number", "select", "radio", "checkbox",
 REQUIRED_MSG = "此项为必填项 / required"
 
 
+MAX_DEPTH = 20  # groups nested deeper than this are not a form anyone can fill in
+_STRING_PROPS = ("type", "label", "text", "description", "subtype")
+_OBJECT_PROPS = ("validate", "conditional", "properties")
+
+
+def structure_problems(form) -> list[str]:
+    """Why a form-js schema cannot be used (empty if it can): checked before anything reads it, so a hand-edited or
+    machine-made form is a message at deploy time, never a crash when a clerk opens or submits it."""
+    if not isinstance(form, dict):
+        return ["表单应为 JSON 对象 / a form must be a JSON object"]
+    if not isinstance(form.get("components"), list):
+        return ["缺少 components 列表，不是 form-js 表单 / not a form-js schema (no components list)"]
+    problems: list[str] = []
+    stack = [(comp, f"components[{i}]", 1) for i, comp in enumerate(form["components"])]
+    while stack and len(problems) < 20:
+        comp, where, depth = stack.pop(0)
+        if not isinstance(comp, dict):
+            problems.append(f"{where} 应为 JSON 对象 / must be an object")
+            continue
+        if depth > MAX_DEPTH:
+            problems.append(f"{where} 嵌套超过 {MAX_DEPTH} 层 / nested too deeply")
+            continue
+        if "key" in comp and (not isinstance(comp["key"], str) or not comp["key"].strip()):
+            problems.append(f"{where} 的 key 应为非空字符串 / key must be a non-empty string")
+        if comp.get("type") in INPUT_TYPES and not (isinstance(comp.get("key"), str) and comp["key"].strip()):
+            problems.append(f"{where}（{comp.get('type')}）缺少 key / an input field needs a key")
+        for prop in _STRING_PROPS:
+            if comp.get(prop) is not None and not isinstance(comp[prop], str):
+                problems.append(f"{where} 的 {prop} 应为字符串 / {prop} must be a string")
+        for prop in _OBJECT_PROPS:
+            if comp.get(prop) is not None and not isinstance(comp[prop], dict):
+                problems.append(f"{where} 的 {prop} 应为 JSON 对象 / {prop} must be an object")
+        problems.extend(f"{where} 的 {m}" for m in _rule_problems(comp))
+        hide = comp["conditional"].get("hide") if isinstance(comp.get("conditional"), dict) else None
+        if hide is not None and not isinstance(hide, str):
+            problems.append(f"{where} 的 conditional.hide 应为字符串 / conditional.hide must be a string")
+        values = comp.get("values")
+        if values is not None and not (isinstance(values, list) and all(isinstance(v, dict) and "value" in v
+                                                                         for v in values)):
+            problems.append(f"{where} 的 values 应为 [{{\"label\", \"value\"}}] 列表 / values must be a list of options")
+        inner = comp.get("components")
+        if inner is not None:
+            if not isinstance(inner, list):
+                problems.append(f"{where} 的 components 应为列表 / components must be a list")
+            else:
+                stack.extend((c, f"{where}.components[{i}]", depth + 1) for i, c in enumerate(inner))
+    return problems
+
+
+def _rule_problems(comp: dict) -> list[str]:
+    rules = comp.get("validate")
+    if not isinstance(rules, dict):
+        return []
+    found = []
+    if "required" in rules and not isinstance(rules["required"], bool):
+        found.append("validate.required 应为 true 或 false / must be a boolean")
+    for name in ("minLength", "maxLength", "min", "max"):
+        if name in rules and rules[name] is not None and (isinstance(rules[name], bool)
+                                                          or not isinstance(rules[name], (int, float))):
+            found.append(f"validate.{name} 应为数字 / must be a number")
+    pattern = rules.get("pattern")
+    if pattern is not None:
+        try:
+            if not isinstance(pattern, str):
+                raise TypeError
+            re.compile(pattern)
+        except (TypeError, re.error, RecursionError, OverflowError):
+            found.append("validate.pattern 应为合法的正则表达式 / must be a valid regular expression")
+    return found
+
+
 def input_components(form: dict) -> list[dict]:
     """Every component that carries a value, groups flattened."""
     return [comp for comp, _conditions in _inputs_with_conditions(form, ())]

@@ -10,9 +10,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import db
-from app.engine import spec_migration
+from app.engine import clock, spec_migration
+from app.engine.errors import Incident
 from app.models import ProcessInstance, Task, User
-from app.services import commands, people, settings
+from app.services import access, commands, settings
+from app.services.forms import input_components
 from app.services.designs import definition_of, require_designer
 from app.services.errors import Invalid, NotFound
 
@@ -90,21 +92,55 @@ def _assess(session: Session, inst: ProcessInstance, target_id: int) -> tuple[di
 def _migrate(session: Session, inst: ProcessInstance, target_id: int, actor: User, reason: str,
              from_version: int, to_version: int) -> None:
     source = commands.parsed_definition(session, inst.definition_id)
-    rt = spec_migration.migrate(source, inst.state, commands.parsed_definition(session, target_id))
+    target = commands.parsed_definition(session, target_id)
+    rt = spec_migration.migrate(source, inst.state, target)
     inst.definition_id = target_id
     incident = rt.step() if inst.status == "running" else None
-    _refresh_open_tasks(session, inst, rt)
+    incident = incident or _refresh_open_tasks(session, inst, rt, target.forms)
     commands.save(session, inst, rt, actor.username, "migrate",
                   {"reason": reason, "from_version": from_version, "to_version": to_version}, incident)
 
 
-def _refresh_open_tasks(session: Session, inst: ProcessInstance, rt) -> None:
-    """Open task rows keep their id, assignee and draft, and take the target's name, lane, role and form."""
+def _refresh_open_tasks(session: Session, inst: ProcessInstance, rt, forms: dict) -> Incident | None:
+    """An open task keeps its row (id, history), and everything the target decides is decided again as if the task
+    had just opened there: name, lane, role, organisation, due date, priority and form. Its assignee stays only if
+    they still hold that role in that organisation; its saved draft keeps only the fields the target form still has
+    (nothing if the task now uses another form). A property expression that fails is an incident, as on opening."""
     views = {v.id: v for v in rt.ready_user_tasks()}
+    now, incident = clock.now(), None
     for row in session.scalars(select(Task).where(Task.instance_id == inst.id, Task.status.in_(("open", "suspended")))):
         view = views.get(row.id)
         if view is None:
             continue
-        row.element_id, row.name, row.lane = view.element_id, view.name, view.lane
-        row.candidate_role = people.role_code_for_lane(session, view.lane)
-        row.form_key = view.properties.get("formKey")
+        try:
+            fresh = commands.new_task_row(session, inst, rt, view, now)  # the rules of a task opening
+        except Exception as err:  # a dueDate/organisation/priority expression that fails in the sandbox
+            incident = incident or Incident(message=f"任务属性表达式出错：{err} / task property expression failed",
+                                            element_id=view.element_id, element_name=view.name, task_id=row.id)
+            continue
+        old_form = row.form_key
+        row.element_id, row.name, row.lane, row.candidate_role = fresh.element_id, fresh.name, fresh.lane, fresh.candidate_role
+        row.organisation_id, row.due_at, row.priority, row.form_key = (fresh.organisation_id, fresh.due_at,
+                                                                       fresh.priority, fresh.form_key)
+        if row.assignee_id is not None and not _may_keep(session, row):
+            row.assignee_id = None
+        row.draft = _kept_draft(row.draft, forms.get(row.form_key) if row.form_key == old_form else None)
+    return incident
+
+
+def _may_keep(session: Session, row: Task) -> bool:
+    """Whether the task's assignee still holds its role in its organisation (an administrator always does)."""
+    user = session.get(User, row.assignee_id)
+    if user is None:
+        return False
+    if "admin" in user.role_codes:
+        return True
+    return row.candidate_role is not None and row.organisation_id in access.visible_org_ids(session, user, row.candidate_role)
+
+
+def _kept_draft(draft: dict | None, form: dict | None) -> dict | None:
+    if not draft or form is None:
+        return None
+    keys = {comp["key"] for comp in input_components(form)}
+    kept = {k: v for k, v in draft.items() if k in keys}
+    return kept or None

@@ -5,18 +5,15 @@ the page's CSRF token, so the page and any API client see exactly the same rules
 may open them; everyone else gets the 403 page."""
 from __future__ import annotations
 
-import re
-
 from flask import g, render_template, request
 from sqlalchemy import select
 
 from app import db
 from app.models import Role
 from app.services import designs
+from app.services.designs import KEY_PATTERN  # a process key or a form key: the same pattern everywhere
 from app.services.errors import NotFound
 from app.web import page_login_required, web
-
-KEY_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,99}$")  # a BPMN process id (NCName) or a form key
 
 
 def _require_designer() -> None:

@@ -71,7 +71,7 @@ def supervision_batch_preview_page():
 @page_login_required
 def supervision_batch_page():
     check_csrf()
-    ids = [int(i) for i in request.form.getlist("instance_id") if i.isdigit()]
+    ids = [int(i) for i in request.form.getlist("instance_id") if i.isdigit() and int(i) < 2**31]
     confirm = request.form.get("confirm_count", "")
     try:
         result = repairs.batch_execute(g.user, request.form.get("operation", ""), ids,
@@ -83,7 +83,7 @@ def supervision_batch_page():
     return render_template("supervision/batch.html", preview=None, result=result, query={})
 
 
-@web.get("/supervision/cases/<int:instance_id>")
+@web.get("/supervision/cases/<int(max=2147483647):instance_id>")
 @page_login_required
 def supervision_case_page(instance_id: int):
     with db.transaction(write=False) as s:
@@ -93,7 +93,7 @@ def supervision_case_page(instance_id: int):
         variables, ensure_ascii=False, indent=2, sort_keys=True, default=str), diagram=_diagram_payload(case))
 
 
-@web.post("/supervision/cases/<int:instance_id>/<action>")
+@web.post("/supervision/cases/<int(max=2147483647):instance_id>/<action>")
 @page_login_required
 def supervision_case_action(instance_id: int, action: str):
     check_csrf()
@@ -123,7 +123,7 @@ def supervision_case_action(instance_id: int, action: str):
     return redirect(url_for("web.supervision_case_page", instance_id=instance_id))
 
 
-@web.get("/supervision/definitions/<int:definition_id>")
+@web.get("/supervision/definitions/<int(max=2147483647):definition_id>")
 @page_login_required
 def supervision_definition_page(definition_id: int):
     with db.transaction(write=False) as s:

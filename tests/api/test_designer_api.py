@@ -13,7 +13,13 @@ from app.models import DesignDraft
 from tests.api.conftest import START
 from tests.conftest import BPMN_DIR
 
-SINGLE = (BPMN_DIR / "single.bpmn").read_text()
+DI = ('<bpmndi:BPMNDiagram xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI" '
+      'xmlns:dc="http://www.omg.org/spec/DD/20100524/DC" id="diagram"><bpmndi:BPMNPlane id="plane" bpmnElement="collab">'
+      + "".join(f'<bpmndi:BPMNShape id="{n}_di" bpmnElement="{n}"><dc:Bounds x="{x}" y="100" width="36" height="36"/>'
+                '</bpmndi:BPMNShape>' for n, x in (("start", 100), ("ut_only", 200), ("end", 400)))
+      + "</bpmndi:BPMNPlane></bpmndi:BPMNDiagram>")
+BARE = (BPMN_DIR / "single.bpmn").read_text()   # no drawing: the designer API refuses it
+SINGLE = BARE.replace("</bpmn:definitions>", DI + "</bpmn:definitions>")
 SIMPLE_DONE = json.loads((BPMN_DIR / "forms" / "simple_done.json").read_text())
 COMPENSATION = (config.PROCESSES_DIR / "compensation.bpmn").read_bytes()
 XXE = """<?xml version="1.0"?>
@@ -188,6 +194,94 @@ def test_scenarios_list_and_run(client, login):
     assert bad["details"][0]["element_id"] == "flow_eligible_yes"
 
 
+def test_scenarios_attached_by_a_designer_are_listed_run_and_removed(client, login):
+    h = login("designer1")
+    url = "/api/v1/process-definitions/single_task/scenarios"
+    err(client.get(url, headers=h), 404)                                       # an unknown process
+    err(client.put(url + "/正常办结", headers=h, json={"name": "x", "start": {}, "steps": []}), 404)
+    deploy_json(client, h)
+    assert client.get(url, headers=h).json == []
+    done = {"name": "正常办结", "start": {"data": {}}, "steps": [{"task": "ut_only", "data": {"remark": "已办"}}],
+            "expect": {"end_event": "end"}}
+    bad = err(client.put(url + "/broken", headers=h, json={**done, "limits": [1], "expect": {"variables": []}}), 422)
+    assert "limits" in bad["message"] and "expect.variables" in bad["message"]
+    err(client.put(url + "/a.b", headers=h, json=done), 422)
+    err(client.put(url + "/x", headers=h, json=[done]), 400)
+    err(client.put(url + "/x", headers=h, json={**done, "steps": [{"timers": "2026-01-01"}] * 501}), 422)
+    assert client.put(url + "/正常办结", headers=h, json=done).status_code == 201
+    assert client.put(url + "/正常办结", headers=h, json=done).json == {"key": "single_task", "name": "正常办结",
+                                                                         "created": False}
+    [listed] = client.get(url, headers=h).json
+    assert (listed["file"], listed["name"], listed["source"], listed["steps"], listed["updated_by"]) == \
+        ("正常办结.json", "正常办结", "stored", 1, "designer1")
+    [result] = client.post(url + "/run", headers=h, json={}).json
+    assert (result["passed"], result["source"], result["path"]) == (True, "stored", ["ut_only"]), result
+    assert client.delete(url + "/正常办结", headers=h).status_code == 204
+    err(client.delete(url + "/正常办结", headers=h), 404)
+    assert client.get(url, headers=h).json == []
+
+
+def test_a_stale_draft_cannot_overwrite_a_newer_version_unless_forced(client, login):
+    h, admin = login("designer1"), login("admin")
+    deploy_json(client, h)
+    start = client.get("/api/v1/design-drafts/single_task", headers=h).json
+    assert (start["base_version"], start["latest_version"]) == (1, 1)
+    mine = SINGLE.replace('name="开始"', 'name="开始（草稿）"')
+    saved = client.put("/api/v1/design-drafts/single_task", headers=h,
+                       json={"bpmn": mine, "forms": start["forms"], "row_version": None}).json
+    assert (saved["base_version"], saved["latest_version"]) == (1, 1)
+    assert deploy_json(client, admin, SINGLE.replace('name="办理"', 'name="办理（修正）"')).status_code == 201
+    draft = client.get("/api/v1/design-drafts/single_task", headers=h).json
+    assert (draft["source"], draft["base_version"], draft["latest_version"]) == ("draft", 1, 2)
+    body = {"bpmn": draft["bpmn"], "forms": draft["forms"], "base_version": draft["base_version"]}
+    stale = err(client.post("/api/v1/process-definitions", headers=h, json=body), 409, "stale_base")
+    assert "2" in stale["message"] and "1" in stale["message"]
+    assert [d["key"] for d in client.get("/api/v1/design-drafts", headers=h).json] == ["single_task"]
+    forced = client.post("/api/v1/process-definitions", headers=h, json={**body, "force": True})
+    assert forced.status_code == 201 and forced.json["version"] == 3
+    after = client.get("/api/v1/design-drafts/single_task", headers=h).json    # deploying retired the draft
+    assert (after["source"], after["base_version"], after["latest_version"]) == ("deployed", 3, 3)
+    err(client.delete("/api/v1/design-drafts/single_task", headers=h), 404)
+    new = {"bpmn": "<draft/>", "forms": {}, "row_version": None}
+    assert client.put("/api/v1/design-drafts/brand_new", headers=h, json=new).json["base_version"] is None
+    [listed] = client.get("/api/v1/design-drafts", headers=h).json              # never deployed, still listed
+    assert (listed["key"], listed["name"], listed["base_version"], listed["updated_by"]) == \
+        ("brand_new", None, None, "designer1")
+    assert client.delete("/api/v1/design-drafts/brand_new", headers=h).status_code == 204
+    assert client.get("/api/v1/design-drafts", headers=h).json == []
+
+
+def test_odd_forms_ids_layout_and_numbers_are_4xx_never_500(client, login):
+    h = login("designer1")
+    odd = {"components": [{"type": "textfield", "key": 5}, "text", {"type": "select", "key": "k", "values": "a"},
+                          {"type": "number", "key": "n", "validate": [1]}, {"type": "text", "text": "#"}]}
+    problems = err(deploy_json(client, h, forms={"simple_done": odd}), 422)["details"]
+    form_problems = [p["message"].split(" / ")[0] for p in problems if p["file"] == "forms/simple_done.json"]
+    assert form_problems == ["表单 simple_done：components[0] 的 key 应为非空字符串",
+                             "表单 simple_done：components[0]（textfield）缺少 key", "表单 simple_done：components[1] 应为 JSON 对象",
+                             "表单 simple_done：components[2] 的 values 应为 [{\"label\", \"value\"}] 列表",
+                             "表单 simple_done：components[3] 的 validate 应为 JSON 对象"]
+    assert [p["element_id"] for p in problems if p["file"] != "forms/simple_done.json"] == ["ut_only"]  # all at once
+    client.put("/api/v1/design-drafts/single_task", headers=h, json={"bpmn": "<x/>", "forms": {"t": {"components": [
+        {"type": "text", "text": "#"}]}}})
+    assert client.get("/api/v1/forms", headers=h).status_code == 200
+    bare = client.post("/api/v1/process-definitions/validate", headers=h,
+                       json={"bpmn": BARE, "forms": {"simple_done": SIMPLE_DONE}}).json["problems"]
+    assert [(p["element_id"], p["message"].split(" / ")[0]) for p in bare] == \
+        [("single_task", "流程图缺少图形信息（BPMNDiagram），设计器和督办页面无法显示")]
+    err(deploy_json(client, h, BARE), 422)
+    dotted = err(deploy_json(client, h, SINGLE.replace("single_task", "my.proc")), 422)["details"]
+    assert any("流程标识" in p["message"] for p in dotted)
+    err(deploy_json(client, h, SINGLE.replace('name="单任务" isExecutable', f'name="{"长" * 201}" isExecutable')), 422)
+    deploy_json(client, h)
+    err(client.get("/api/v1/process-definitions/single_task/versions/99999999999999999999", headers=h), 404)
+    err(client.get("/api/v1/process-instances/99999999999999999999", headers=h), 404)
+    err(client.get("/api/v1/process-definitions/single_task/compare?from=1&to=999999999999", headers=h), 422)
+    err(client.get("/api/v1/process-definitions/single_task/compare?from=1&to=1", headers=h), 422)
+    err(client.post("/api/v1/process-definitions/single_task/migrations", headers=h,
+                    json={"from_version": 1, "to_version": 2**40}), 422)
+
+
 # ---- roles --------------------------------------------------------------------------------------------------------------
 ENDPOINTS = [
     ("get", "/api/v1/process-definitions/single_task/versions", None),
@@ -198,9 +292,13 @@ ENDPOINTS = [
     ("put", "/api/v1/design-drafts/single_task", {"bpmn": SINGLE, "forms": {}}),
     ("get", "/api/v1/forms", None),
     ("get", "/api/v1/forms/mediation_start", None),
-    ("get", "/api/v1/process-definitions/single_task/compare?from=1&to=1", None),
+    ("get", "/api/v1/process-definitions/single_task/compare?from=1&to=2", None),
     ("post", "/api/v1/process-definitions/single_task/migrations", {"from_version": 1, "to_version": 2}),
     ("get", "/api/v1/process-definitions/compensation/scenarios", None),
+    ("put", "/api/v1/process-definitions/compensation/scenarios/x", {"name": "x", "start": {}, "steps": []}),
+    ("delete", "/api/v1/process-definitions/compensation/scenarios/x", None),
+    ("get", "/api/v1/design-drafts", None),
+    ("delete", "/api/v1/design-drafts/single_task", None),
     ("post", "/api/v1/process-definitions/single_task/scenarios/run", {}),
 ]
 

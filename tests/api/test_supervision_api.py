@@ -69,6 +69,10 @@ def test_errors_follow_the_api_conventions(approval_case, client, login):
                       json={"reason": "挂起", "expected_version": approval_case["row_version"] + 5})
     assert res.status_code == 409 and res.json["error"]["code"] == "stale_version"
     assert client.get("/api/v1/supervision/cases/999999", headers=h).status_code == 404
+    assert client.get(f"/api/v1/supervision/cases/{2**63}", headers=h).status_code == 404
+    res = client.post("/api/v1/supervision/batch", headers=h, json={
+        "operation": "suspend", "instance_ids": [2**40], "confirm_count": 1, "reason": "超大编号"})
+    assert res.status_code == 422 and res.json["error"]["fields"]["instance_ids.0"].startswith("应在 1 到")
 
 
 def test_case_view_repairs_and_batch_over_http(approval_case, client, login):

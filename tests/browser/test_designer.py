@@ -1,6 +1,9 @@
 """The designer pages in a real browser: a designer changes a task name in the properties panel, breaks a condition,
 sees the problem marked at that flow, fixes it and deploys a new version; a shipped process opened and downloaded
-unchanged loses nothing; compare, migrate and the form editor work from their pages; other roles get 403."""
+unchanged loses nothing; compare, migrate and the form editor work from their pages; a draft overtaken by a newer
+deploy is caught before it reverts that version; drafts can be discarded and are listed before their first deploy;
+scenario files are attached, run and deleted; a version without layout says so instead of hanging; other roles get
+403."""
 from __future__ import annotations
 
 import json
@@ -18,12 +21,14 @@ DEFAULT_ATTRIBUTES = {("cancelActivity", "true"), ("isInterrupting", "true"), ("
 
 @pytest.fixture(autouse=True)
 def no_draft_left_behind(database_url):
-    """Drafts written through the pages are removed after each test (the shared clean-up does not know the table)."""
+    """Drafts and scenarios written through the pages are removed after each test (the shared clean-up does not know
+    these tables)."""
     yield
     from sqlalchemy import text
     from app import db
     with db.get_engine(database_url).begin() as conn:
         conn.execute(text("DELETE FROM design_draft"))
+        conn.execute(text("DELETE FROM process_scenario"))
 
 
 def login(page, base: str, username: str):
@@ -285,6 +290,178 @@ def test_scenarios_run_against_the_diagram_on_the_canvas(live_server, browser, d
     page.wait_for_selector("#scenario-results tr.jf-fail")
     failed = page.locator("#scenario-results tr.jf-fail").first.inner_text()
     assert "核查符合条件" in failed and "未通过" in failed
+
+
+def _latest_version(database_url, key: str) -> int:
+    from app import db
+    from app.services import deployments
+    with db.transaction(database_url, write=False) as s:
+        return deployments.latest_definition(s, key).version
+
+
+def _draft(page, key: str) -> dict:
+    return page.evaluate("async key => (await (await fetch('/api/v1/design-drafts/' + key)).json())", key)
+
+
+def test_a_draft_overtaken_by_a_newer_version_asks_before_deploying(live_server, browser, deploy_process, database_url):
+    deploy_process("mediation")
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    page.on("dialog", lambda dialog: dialog.accept())
+    login(page, live_server, "designer1")
+    open_modeler(page, live_server, "mediation")
+    click_element(page, "review_application")
+    page.fill("#props textarea[name=documentation]", "按新规受理")
+    page.press("#props textarea[name=documentation]", "Tab")
+    page.click("#save-draft")
+    page.wait_for_selector("#status.ok")
+    assert "基于第 1 版" in page.inner_text("#source")
+    assert _draft(page, "mediation")["base_version"] == 1
+
+    assert _deploy_changed_mediation(database_url).version == 2      # someone else deploys meanwhile
+
+    page.click("#deploy")
+    page.wait_for_selector("#stale:not([hidden])")
+    message = page.inner_text("#stale-message")
+    assert "1" in message and "2" in message
+    assert "from=1&to=2" in page.get_attribute("#stale-compare", "href")
+    assert _latest_version(database_url, "mediation") == 2           # nothing deployed yet
+
+    page.click("#stale-cancel")                                       # 取消 deploys nothing
+    assert page.locator("#stale").is_hidden()
+    assert _latest_version(database_url, "mediation") == 2
+
+    page.click("#deploy")
+    page.wait_for_selector("#stale:not([hidden])")
+    page.click("#stale-force")                                        # 仍然部署
+    page.wait_for_selector("#status.ok:has-text('第 3 版')")
+    assert page.locator("#stale").is_hidden()
+    assert _latest_version(database_url, "mediation") == 3
+    # the deploy retired the draft, and the page says so
+    assert "无草稿" in page.inner_text("#source") and page.locator("#discard-draft").is_hidden()
+    assert _draft(page, "mediation")["source"] == "deployed"
+    page.click("#save-draft")                                         # a new draft starts from version 3
+    page.wait_for_selector("#status.ok")
+    assert _draft(page, "mediation")["base_version"] == 3
+
+
+def test_discarding_a_draft_shows_the_latest_version_again(live_server, browser, deploy_process):
+    deploy_process("mediation")
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.accept()))
+    login(page, live_server, "designer1")
+    open_modeler(page, live_server, "mediation")
+    assert page.locator("#discard-draft").is_hidden()                # nothing to discard yet
+    click_element(page, "review_application")
+    page.fill("#props input[name=name]", "草稿里的名称")
+    page.press("#props input[name=name]", "Tab")
+    page.click("#save-draft")
+    page.wait_for_selector("#status.ok")
+    page.click("#discard-draft")
+    page.wait_for_selector("#status.ok:has-text('草稿已放弃')")
+    assert any("放弃草稿" in d for d in dialogs)
+    assert "第 1 版（无草稿）" in page.inner_text("#source") and page.locator("#discard-draft").is_hidden()
+    assert "草稿里的名称" not in page.locator('g.djs-element[data-element-id="review_application"]').text_content()
+    assert _draft(page, "mediation")["source"] == "deployed"
+
+
+def test_a_draft_of_a_process_never_deployed_is_listed(live_server, browser):
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    login(page, live_server, "designer1")
+    page.goto(f"{live_server}/designer")
+    page.wait_for_selector("body[data-list-ready=true]")
+    page.fill("#new-process input[name=key]", "land_dispute")
+    page.click("#new-process button[type=submit]")
+    page.wait_for_selector("body[data-modeler-ready=true]")
+    assert "新流程" in page.inner_text("#source")
+    page.click("#save-draft")
+    page.wait_for_selector("#status.ok")
+
+    page.goto(f"{live_server}/designer")
+    page.wait_for_selector("body[data-list-ready=true]")
+    card = page.locator('.jf-process[data-key="land_dispute"]')
+    assert "尚未部署" in card.inner_text() and "designer1" in card.inner_text()
+    card.locator("text=继续编辑草稿").click()
+    page.wait_for_selector("body[data-modeler-ready=true]")
+    assert "草稿" in page.inner_text("#source")
+
+
+def test_the_new_process_key_follows_the_server_pattern(live_server, browser):
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    login(page, live_server, "designer1")
+    page.goto(f"{live_server}/designer")
+    page.wait_for_selector("body[data-list-ready=true]")
+    page.evaluate("() => document.querySelector('#new-process input[name=key]').removeAttribute('pattern')")
+    for bad in ["land-dispute", "x" * 101]:
+        page.evaluate("() => document.querySelector('#new-process input[name=key]').removeAttribute('maxlength')")
+        page.fill("#new-process input[name=key]", bad)
+        page.click("#new-process button[type=submit]")
+        page.wait_for_selector("#status.error")
+        assert "最多 100 个字符" in page.inner_text("#status") and page.url.endswith("/designer")
+
+
+def test_a_version_without_layout_says_so_on_compare_and_in_the_modeler(live_server, browser, deploy):
+    single = (config.ROOT / "tests" / "bpmn" / "single.bpmn").read_text(encoding="utf-8")
+    deploy("single.bpmn")                                              # the service does not require layout
+    deploy(single.replace('name="办理"', 'name="办理（新）"'))
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    login(page, live_server, "designer1")
+    page.goto(f"{live_server}/designer/single_task/compare?from=1&to=2")
+    page.wait_for_selector("body[data-compare-ready=partial]")
+    text = page.inner_text("#status")
+    assert "第 1 版的流程图无法显示" in text and "第 2 版的流程图无法显示" in text and "没有图形布局" in text
+    assert "没有图形布局" in page.inner_text("#canvas-from")
+    # the list of changes does not need the drawings
+    assert "办理（新）" in page.inner_text('#changes tr[data-element-id="ut_only"]')
+
+    page.goto(f"{live_server}/designer/single_task")
+    page.wait_for_selector("body[data-modeler-ready=import-failed]")
+    assert "第 2 版" in page.inner_text("#status") and "没有图形布局" in page.inner_text("#status")
+    page.click("#save-draft")                                          # nothing on the canvas to save
+    assert "画布上没有可用的流程图" in page.inner_text("#status")
+    # a good file can still be uploaded
+    page.set_input_files("#upload", files=[{"name": "mediation.bpmn", "mimeType": "application/xml",
+                                             "buffer": (config.PROCESSES_DIR / "mediation.bpmn").read_bytes()}])
+    page.wait_for_selector("body[data-modeler-ready=true]")
+    assert page.locator('g.djs-element[data-element-id="review_application"]').count() == 1
+
+
+def test_a_designer_attaches_a_scenario_file_runs_it_and_deletes_it(live_server, browser, deploy_process):
+    deploy_process("compensation")
+    shipped = sorted((config.PROCESSES_DIR / "scenarios" / "compensation").glob("*.json"))
+    mine = json.loads(shipped[0].read_text(encoding="utf-8"))
+    mine["name"] = "设计员附加的场景"
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.accept()))
+    login(page, live_server, "designer1")
+    open_modeler(page, live_server, "compensation")
+    page.wait_for_selector("#scenario-list li")
+    assert page.locator('#scenario-list li[data-source="shipped"]').count() == len(shipped)
+    assert page.locator("#scenario-list .jf-delete-scenario").count() == 0    # shipped ones cannot be deleted here
+
+    # a file that is not JSON is refused on the page
+    page.set_input_files("#attach-scenario", files=[{"name": "broken.json", "mimeType": "application/json",
+                                                     "buffer": b"{not json"}])
+    page.wait_for_selector("#status.error:has-text('不是合法的 JSON')")
+
+    page.set_input_files("#attach-scenario", files=[{"name": "my_case.json", "mimeType": "application/json",
+                                                     "buffer": json.dumps(mine, ensure_ascii=False).encode()}])
+    page.wait_for_selector("#status.ok:has-text('场景 my_case 已上传')")
+    stored = page.locator('#scenario-list li[data-source="stored"][data-name="my_case"]')
+    assert "设计员上传" in stored.inner_text() and "设计员附加的场景" in stored.inner_text()
+    assert page.locator('#scenario-list li[data-source="shipped"]').first.inner_text().startswith("随流程提供")
+
+    page.click("#run-scenarios")
+    page.wait_for_selector("#scenario-results tbody tr")
+    assert page.locator("#scenario-results tr.jf-pass").count() == len(shipped) + 1
+    assert "设计员附加的场景" in page.inner_text("#scenario-results")
+
+    stored.locator(".jf-delete-scenario").click()
+    page.wait_for_selector("#status.ok:has-text('场景 my_case 已删除')")
+    assert any("my_case" in d for d in dialogs)
+    assert page.locator('#scenario-list li[data-source="stored"]').count() == 0
+    assert page.locator("#scenario-list li").count() == len(shipped)
 
 
 @pytest.mark.parametrize("path", ["/designer", "/designer/mediation", "/designer/forms/mediation_review",

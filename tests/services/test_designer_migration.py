@@ -164,3 +164,40 @@ def test_rules_reason_ids_roles_and_versions(deploy, users):
     # moved already: a second run finds it on version 2, not 1
     again = migration.execute("approval", 1, 2, [case["id"]], "原因", users["designer1"])
     assert again["migrated"] == [] and "不属于" in again["blocked"][0]["reason"]
+
+
+# v2''': registration moves to the head's lane and uses another form
+REASSIGNED = APPROVAL.replace('<spiffworkflow:property name="formKey" value="approval_register"/>',
+                              '<spiffworkflow:property name="formKey" value="simple_done"/>') \
+    .replace('decision == "accept"', 'remark == "accept"') \
+    .replace('<bpmn:flowNodeRef>ut_register</bpmn:flowNodeRef>', '') \
+    .replace('<bpmn:flowNodeRef>ut_head</bpmn:flowNodeRef>',
+             '<bpmn:flowNodeRef>ut_head</bpmn:flowNodeRef><bpmn:flowNodeRef>ut_register</bpmn:flowNodeRef>')
+
+
+def test_a_moved_task_is_decided_again_by_the_target_its_assignee_and_draft_go_when_they_no_longer_fit(deploy, users):
+    deploy("approval.bpmn")
+    case = start(users)
+    task_id = open_task(case, "ut_register")["id"]
+    tasks.claim(task_id, users["intake1"])
+    tasks.save_draft(task_id, users["intake1"], {"decision": "accept"})
+    deploy(REASSIGNED)
+    result = migration.execute("approval", 1, 2, [case["id"]], "登记改由负责人办理", users["designer1"])
+    assert result["migrated"] == [case["id"]]
+    [row] = tasks_of(case["id"])
+    assert (row.id, row.lane, row.candidate_role, row.form_key) == (task_id, "机关负责人", "agency_head", "simple_done")
+    assert row.assignee_id is None and row.draft is None     # intake1 is no agency head; the old form's draft is gone
+    with pytest.raises(Forbidden):
+        tasks.complete(task_id, users["intake1"], {"remark": "accept"})
+
+
+def test_a_moved_task_keeps_its_assignee_and_the_draft_fields_its_form_still_has(deploy, users):
+    deploy("approval.bpmn")
+    case = start(users)
+    task_id = open_task(case, "ut_register")["id"]
+    tasks.claim(task_id, users["intake1"])
+    tasks.save_draft(task_id, users["intake1"], {"decision": "accept"})
+    deploy(RENAMED)
+    migration.execute("approval", 1, 2, [case["id"]], "改名", users["designer1"])
+    [row] = tasks_of(case["id"])
+    assert (row.name, row.assignee_id, row.draft) == ("审查登记（新）", users["intake1"].id, {"decision": "accept"})

@@ -29,11 +29,12 @@ def stored_rows() -> tuple:
 
 @pytest.mark.parametrize("key", ["mediation", "compensation", "petition_to_review"])
 def test_shipped_processes_pass_their_scenarios_from_the_cli_without_writing(key):
-    assert len(scenarios.catalogue(key)) >= 2
+    shipped = len(scenarios.load_files(key))
+    assert shipped >= 2
     before = stored_rows()
     result = CliRunner().invoke(cli.main, ["test-process", key])
     assert result.exit_code == 0, result.output
-    assert result.output.count("通过 PASS") == len(scenarios.catalogue(key)) and "失败" not in result.output
+    assert result.output.count("通过 PASS") == shipped and "失败" not in result.output
     assert stored_rows() == before
 
 
@@ -56,7 +57,7 @@ def test_a_design_passes_and_each_kind_of_mismatch_fails_with_its_reason():
     ok = run(scenario([ACCEPT, AGREE], {"path": ["ut_register", "ut_mediate"], "end_event": "end_ok",
                                         "variables": {"attempts": 3}}))
     assert ok == {"name": "样例", "file": "#1", "passed": True, "message": "通过 / passed",
-                  "path": ["ut_register", "ut_mediate"]}
+                  "path": ["ut_register", "ut_mediate"], "source": "request"}
 
     wrong_path = run(scenario([ACCEPT, AGREE], {"path": ["ut_mediate"], "end_event": "end_ok"}))
     assert not wrong_path["passed"] and "办理路径" in wrong_path["message"]
@@ -93,8 +94,10 @@ def test_invalid_design_and_mismatched_process_are_refused():
             scenarios.run_for_process(s, "other_key", LINT_SAMPLE, LINT_FORMS, [])
         with pytest.raises(NotFound):   # no design given and nothing deployed
             scenarios.run_for_process(s, "lint_sample")
-    with pytest.raises(NotFound):
-        scenarios.catalogue("../../etc")
+        with pytest.raises(NotFound):
+            scenarios.catalogue(s, "../../etc")
+        with pytest.raises(NotFound):   # a process with no version, draft or scenario
+            scenarios.catalogue(s, "no_such_process")
 
 
 def test_cli_fails_on_a_failing_scenario_and_on_an_invalid_file(tmp_path):
@@ -109,3 +112,14 @@ def test_cli_fails_on_a_failing_scenario_and_on_an_invalid_file(tmp_path):
     result = CliRunner().invoke(cli.main, ["test-process", str(broken)])
     assert result.exit_code == 1 and "flow_eligible_yes" in result.output
     assert CliRunner().invoke(cli.main, ["test-process", "no_such_process"]).exit_code == 2
+
+
+@pytest.mark.parametrize("change, reason", [
+    ({"limits": [1]}, "limits"), ({"expect": {"variables": ["outcome"]}}, "expect.variables"),
+    ({"expect": {"open_tasks": 3}}, "expect.open_tasks"), ({"steps": [{"task": ["ut_register"]}]}, "task"),
+    ({"steps": [{"timers": "2026-12-01"}] * 501}, "500"),
+    ({"steps": [{"timers": "0001-01-01T00:00:00+08:00"}]}, "时间超出范围"),
+])
+def test_a_malformed_scenario_fails_with_its_reason_never_crashes(change, reason):
+    result = run({**scenario([ACCEPT], {}), **change})
+    assert not result["passed"] and reason in result["message"], result

@@ -109,5 +109,14 @@
     return isNaN(d) ? String(value) : BEIJING.format(d);
   }
 
-  window.JfDesigner = {api, h, status, download, showProblems, clearProblems, shapeFor, fmtTime, T};
+  /* Why bpmn-js could not draw a diagram, in words a designer understands (its own messages are English and
+     technical; the commonest is a file without layout, which the engine itself does not need). */
+  function importReason(error) {
+    const text = String((error && error.message) || error || '');
+    if (/no diagram to display/i.test(text)) return T.no_layout;
+    if (/unparsable content|unexpected|non-whitespace|missing start tag|unclosed/i.test(text)) return T.not_bpmn_xml + '（' + text + '）';
+    return text || T.unknown_reason;
+  }
+
+  window.JfDesigner = {api, h, status, download, showProblems, clearProblems, shapeFor, fmtTime, importReason, T};
 })();

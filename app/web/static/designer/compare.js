@@ -1,7 +1,7 @@
 /* Compare two versions: both diagrams side by side, added (green, on the newer one), removed (red, on the older one)
    and changed (orange, on both) elements marked, and every changed property listed. */
 (function () {
-  const {api, h, status, T} = window.JfDesigner;
+  const {api, h, status, importReason, T} = window.JfDesigner;
   const $ = sel => document.querySelector(sel);
 
   function versionOptions(select, versions, chosen) {
@@ -11,13 +11,26 @@
     select.value = String(chosen);
   }
 
+  /* One version drawn in its container; on failure the error names the version and says why, and the container says
+     so too (the list of changes below does not need the drawing). */
   async function viewer(container, key, version, moddle) {
     const res = await api('GET', `/process-definitions/${encodeURIComponent(key)}/versions/${version}`);
-    if (!res.ok) throw new Error(res.message);
-    const v = new BpmnJS({container, moddleExtensions: {spiffworkflow: moddle}});
-    await v.importXML(res.json.bpmn_xml);
-    v.get('canvas').zoom('fit-viewport');
-    return v;
+    let reason = res.ok ? null : res.message;
+    let v = null;
+    if (res.ok) {
+      v = new BpmnJS({container, moddleExtensions: {spiffworkflow: moddle}});
+      try {
+        await v.importXML(res.json.bpmn_xml);
+        v.get('canvas').zoom('fit-viewport');
+        return v;
+      } catch (e) {
+        reason = importReason(e);
+        v.destroy();
+      }
+    }
+    const message = T.version_not_drawn.replace('{x}', version) + '：' + reason;
+    $(container).replaceChildren(h('p.jf-canvas-error', {role: 'alert'}, message));
+    throw new Error(message);
   }
 
   function mark(v, id, cls) {
@@ -71,11 +84,15 @@
     $('#to-title').textContent = T.version_n.replace('{x}', to);
 
     const moddle = await (await fetch(options.moddleUrl)).json();
-    const [left, right] = await Promise.all([viewer('#canvas-from', key, from, moddle), viewer('#canvas-to', key, to, moddle)]);
-    linkViews(left, right);
-    right.get('canvas').viewbox(left.get('canvas').viewbox());
+    const drawn = await Promise.allSettled([viewer('#canvas-from', key, from, moddle), viewer('#canvas-to', key, to, moddle)]);
+    const [left, right] = drawn.map(d => (d.status === 'fulfilled' ? d.value : null));
+    const failures = drawn.filter(d => d.status === 'rejected').map(d => d.reason.message || String(d.reason));
+    if (left && right) {
+      linkViews(left, right);
+      right.get('canvas').viewbox(left.get('canvas').viewbox());
+    }
     const res = await api('GET', `/process-definitions/${encodeURIComponent(key)}/compare?from=${from}&to=${to}`);
-    if (!res.ok) { status($('#status'), res.message, 'error'); return; }
+    if (!res.ok) { status($('#status'), failures.concat(res.message).join('；'), 'error'); finish(failures); return; }
     const {added = [], removed = [], changed = []} = res.json;
     added.forEach(e => mark(right, e.element_id, 'jf-added'));
     removed.forEach(e => mark(left, e.element_id, 'jf-removed'));
@@ -84,7 +101,7 @@
     const rows = [];
     const label = e => (e.name ? `${e.name}（${e.element_id}）` : e.element_id);
     const row = (kind, e, prop, oldValue, newValue) => h('tr', {class: 'jf-row-' + kind, dataset: {elementId: e.element_id},
-      onclick: () => focus([left, right], e.element_id)},
+      onclick: () => focus([left, right].filter(Boolean), e.element_id)},
       h('td', {'data-label': T.change}, h('span', {class: 'jf-kind jf-kind-' + kind}, T['kind_' + kind])),
       h('td', {'data-label': T.element}, label(e), h('div.muted', {}, e.type || '')),
       h('td', {'data-label': T.property}, prop || ''),
@@ -98,9 +115,20 @@
     table.querySelector('tbody').innerHTML = '';
     table.querySelector('tbody').append(...rows);
     table.hidden = !rows.length;
-    if (!rows.length) status($('#status'), T.no_differences, 'info');
-    document.body.dataset.compareReady = 'true';
+    if (failures.length) status($('#status'), failures.join('；') + '。' + T.changes_still_listed, 'error');
+    else if (!rows.length) status($('#status'), T.no_differences, 'info');
+    finish(failures);
   }
 
-  window.JfCompare = {start};
+  /* The page says it is done either way (tests and users are never left waiting on a spinner). */
+  function finish(failures) {
+    document.body.dataset.compareReady = failures.length ? 'partial' : 'true';
+  }
+
+  window.JfCompare = {
+    start: options => start(options).catch(e => {
+      status($('#status'), T.load_failed + '：' + (e.message || e), 'error');
+      document.body.dataset.compareReady = 'error';
+    })
+  };
 })();

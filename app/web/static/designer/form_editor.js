@@ -54,7 +54,10 @@
     if (!draft.ok) { say(draft.message, 'error'); return; }
     const base = draft.json;
     const forms = Object.assign({}, base.forms || {}, {[state.key]: schema});
-    const res = await api('PUT', `/design-drafts/${encodeURIComponent(process)}`, {bpmn: base.bpmn, forms, row_version: base.row_version});
+    // a new draft starts from the version shown; an existing one keeps the version it started from
+    const baseVersion = base.source === 'draft' ? (base.base_version ?? null) : (base.version ?? null);
+    const res = await api('PUT', `/design-drafts/${encodeURIComponent(process)}`,
+      {bpmn: base.bpmn, forms, row_version: base.row_version, base_version: baseVersion});
     if (res.status === 409) { say(T.draft_conflict, 'error'); return; }
     if (!res.ok) { say(res.message, 'error'); return; }
     state.dirty = false;
