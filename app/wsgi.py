@@ -5,7 +5,7 @@ import os
 import secrets
 from datetime import date, datetime
 
-from flask import Flask, request
+from flask import Flask, render_template, request
 from flask.json.provider import DefaultJSONProvider
 
 from app import config
@@ -46,13 +46,16 @@ def create_app() -> Flask:
     app.register_blueprint(api)
     app.register_blueprint(web)
 
+    @app.errorhandler(400)
     @app.errorhandler(404)
     @app.errorhandler(405)
     @app.errorhandler(413)
-    def _api_routing_error(err):
-        """Routing errors happen before the blueprint: answer API paths in the API's shape too."""
+    def _routing_error(err):
+        """Routing errors happen before the blueprint: API paths answer in the API's shape, pages with the Chinese
+        error page (a page's own message, e.g. an expired form, is kept)."""
         if request.path.startswith("/api/"):
             return error_response(err.code, err.name.lower().replace(" ", "_"), HTTP_MESSAGES[err.code])
-        return err
+        own = err.description if err.description != type(err).description else None
+        return render_template("error.html", message=own or HTTP_MESSAGES[err.code]), err.code
 
     return app

@@ -56,17 +56,20 @@ def _admin_url(server_url: str) -> str:
     return server_url.replace("postgresql+psycopg://", "postgresql://")
 
 
-def fresh_postgres(server_url: str) -> Database:
+def fresh_postgres(server_url: str, name: str = PG_BENCH_DB) -> Database:
+    """A database of its own (a benchmark can run beside the others), dropped by the returned Database."""
     import psycopg
     admin = _admin_url(server_url)
     with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {PG_BENCH_DB} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {PG_BENCH_DB}")
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {name}")
 
     def drop():
+        from app import db
+        db.dispose_all()
         with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {PG_BENCH_DB} WITH (FORCE)")
-    return Database("PostgreSQL", server_url.rsplit("/", 1)[0] + "/" + PG_BENCH_DB, drop)
+            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    return Database("PostgreSQL", server_url.rsplit("/", 1)[0] + "/" + name, drop)
 
 
 def postgres_version(server_url: str) -> str:

@@ -45,23 +45,23 @@ def middle_workflow(parsed, done: int = 5) -> BpmnWorkflow:
     return wf
 
 
-def _stock(js: str, task_id) -> str:
-    wf = STOCK.deserialize_json(js)
+def _complete(wf, task_id) -> None:
     wf.script_engine = SCRIPT_ENGINE
     task = wf.get_task_from_id(task_id)
     task.set_data(**bpmn.FORM_DATA)
     task.run()
     wf.do_engine_steps()
+
+
+def _stock(js: str, task_id) -> str:
+    wf = STOCK.deserialize_json(js)
+    _complete(wf, task_id)
     return STOCK.serialize_json(wf)
 
 
 def _ours(js: str, task_id, parsed) -> str:
     wf = app_serializer.restore(js, parsed.spec, parsed.subprocess_specs)
-    wf.script_engine = SCRIPT_ENGINE
-    task = wf.get_task_from_id(task_id)
-    task.set_data(**bpmn.FORM_DATA)
-    task.run()
-    wf.do_engine_steps()
+    _complete(wf, task_id)
     return app_serializer.dump(wf)
 
 

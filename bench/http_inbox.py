@@ -91,23 +91,9 @@ def _pad(url: str, users: dict, padding: int) -> None:
             common.log(f"  padded {start + count}/{padding}")
 
 
-def _fresh_database(server_url: str) -> common.Database:
-    """A database of its own, so this can run beside the other benchmarks."""
-    import psycopg
-    admin = server_url.replace("postgresql+psycopg://", "postgresql://")
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {DB_NAME}")
-
-    def drop():
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-    return common.Database("PostgreSQL", server_url.rsplit("/", 1)[0] + "/" + DB_NAME, drop)
-
-
 def run(pg_server: str) -> dict:
     from app.services import instances
-    database = common.prepare(_fresh_database(pg_server))
+    database = common.prepare(common.fresh_postgres(pg_server, DB_NAME))
     users = database.users
     common.log(f"http: starting {REAL_CASES} real cases")
     for _ in range(REAL_CASES):

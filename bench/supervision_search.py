@@ -62,21 +62,6 @@ TASKS = {  # process -> user tasks a case may wait in: (element id, name, candid
 }
 
 
-def _fresh_database(server_url: str) -> common.Database:
-    """A database of its own, so this can run beside the other benchmarks."""
-    import psycopg
-    admin = server_url.replace("postgresql+psycopg://", "postgresql://")
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {DB_NAME}")
-
-    def drop():
-        db.dispose_all()
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-    return common.Database("PostgreSQL", server_url.rsplit("/", 1)[0] + "/" + DB_NAME, drop)
-
-
 def prepare(database: common.Database) -> common.Database:
     """Migrate, seed the demo people, deploy the shipped processes (as `make run` does)."""
     from app import migrate
@@ -323,7 +308,7 @@ def measure_all(url: str, users: dict, usernames=("supervisor1", "justice1")) ->
 # ---- report ------------------------------------------------------------------------------------------------------------
 def run(pg_server: str) -> dict:
     t0 = time.perf_counter()
-    database = prepare(_fresh_database(pg_server))
+    database = prepare(common.fresh_postgres(pg_server, DB_NAME))
     result: dict = {"seconds": {}}
     try:
         common.log("supervision: seeding")

@@ -93,3 +93,13 @@ def test_task_page_actions_and_hidden_tasks(web, deploy):
     assert stranger.get(f"/cases/{started['id']}").status_code == 404
     assert "您的角色不能发起案件" in stranger.get("/start").get_data(as_text=True)
     assert stranger.get("/start/approval").status_code == 403
+
+
+def test_unknown_pages_and_methods_answer_in_chinese(web):
+    for method, url, status, text in (("get", "/no-such-page", 404, "请求的资源不存在"), ("post", "/inbox", 405, "不支持此请求方法"),
+                                      ("get", f"/supervision/cases/{2**40}", 404, "请求的资源不存在")):
+        res = getattr(web, method)(url)
+        page = res.get_data(as_text=True)
+        assert res.status_code == status and text in page and "返回我的待办" in page, url
+    res = web.post("/login", data={"username": "intake1", "password": "jiefen-demo"})  # no CSRF token
+    assert res.status_code == 400 and "页面已过期" in res.get_data(as_text=True)
