@@ -7,9 +7,9 @@ from sqlalchemy import and_, func, or_, select, union
 from sqlalchemy.orm import Session
 
 from app.engine import clock
-from app.models import (Attachment, AuditEvent, Comment, InstanceVariable, Organisation, ProcessDefinition,
+from app.models import (Attachment, AuditEvent, Comment, InstanceVariable, ProcessDefinition,
                         ProcessInstance, Task, User)
-from app.services import access, commands
+from app.services import access, commands, people
 from app.services.errors import BadRequest, NotFound
 from app.services.forms import input_components
 
@@ -91,7 +91,7 @@ def list_tasks(session: Session, user: User, scope: str = "candidate", status: s
                            .join(ProcessInstance, ProcessInstance.id == Task.instance_id).where(Task.id.in_(ids))).all()
     by_id = {t.id: (t, bk, inst_status) for t, bk, inst_status in rows}
     users = _usernames(session, {t.assignee_id for t, _bk, _st in by_id.values() if t.assignee_id})
-    orgs = _org_names(session, {t.organisation_id for t, _bk, _st in by_id.values()})
+    orgs = people.org_names(session, {t.organisation_id for t, _bk, _st in by_id.values()})
     items = [task_item(t, bk, t.process_key, users, orgs, inst_status)
              for t, bk, inst_status in (by_id[i] for i in ids)]
     return {"items": items, "total": total, "page": page, "per_page": per_page}
@@ -136,7 +136,7 @@ def task_detail(session: Session, user: User, task_id: str) -> dict:
     task, inst = visible_task(session, user, task_id)
     definition = session.get(ProcessDefinition, inst.definition_id)
     item = task_item(task, inst.business_key, inst.process_key, _usernames(session, {task.assignee_id}),
-                     _org_names(session, {task.organisation_id}), inst.status)
+                     people.org_names(session, {task.organisation_id}), inst.status)
     form = (definition.forms or {}).get(task.form_key) if task.form_key else None
     if task.status == "open":
         data = commands.restore(session, inst).task_data(task.id)
@@ -186,11 +186,3 @@ def history(session: Session, instance_id: int) -> dict:
 def _usernames(session: Session, ids: set) -> dict:
     ids = {i for i in ids if i}
     return dict(session.execute(select(User.id, User.username).where(User.id.in_(ids))).all()) if ids else {}
-
-
-def _org_names(session: Session, ids: set) -> dict:
-    ids = {i for i in ids if i}
-    if not ids:
-        return {}
-    return {oid: {"code": code, "name": name} for oid, code, name in
-            session.execute(select(Organisation.id, Organisation.code, Organisation.name).where(Organisation.id.in_(ids)))}

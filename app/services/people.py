@@ -87,6 +87,15 @@ def user_by_username(session: Session, username: str) -> User:
     return user
 
 
+def org_names(session: Session, ids: set) -> dict:
+    """{organisation id: {"code", "name"}} for the ids given (one query), as lists and tables show units."""
+    ids = {i for i in ids if i}
+    if not ids:
+        return {}
+    return {oid: {"code": code, "name": name} for oid, code, name in
+            session.execute(select(Organisation.id, Organisation.code, Organisation.name).where(Organisation.id.in_(ids)))}
+
+
 def org_by_code(session: Session, code: str) -> Organisation:
     org = session.scalar(select(Organisation).where(Organisation.code == code))
     if org is None:

@@ -13,7 +13,7 @@ from app import db
 from app.engine import clock
 from app.models import (AuditEvent, InstanceVariable, MessageSubscription, Organisation, ProcessDefinition,
                         ProcessInstance, Task, User)
-from app.services import access, commands
+from app.services import access, commands, people
 from app.services.errors import Invalid, NotFound
 
 CATEGORIES = {  # code -> (中文, English)
@@ -77,7 +77,7 @@ def overview(session: Session, user: User, process_key: str | None = None) -> di
     scope = access.supervision_org_ids(session, user)
     custom_plans(session)
     now = clock.now()
-    orgs = _org_names(session, scope)
+    orgs = people.org_names(session, scope)
     result = []
     for code, (name, name_en) in CATEGORIES.items():
         condition = category_condition(session, code, now)
@@ -157,19 +157,21 @@ def filtered_query(session: Session, user: User, status=None, process_key=None, 
     return query
 
 
-def listing(session: Session, rows: list[ProcessInstance]) -> list[dict]:
-    """One line per case for tables: what it is, where it stands, and why it may be stuck."""
+def listing(session: Session, rows: list[ProcessInstance], tasks: dict[int, list[Task]] | None = None) -> list[dict]:
+    """One line per case for tables: what it is, where it stands, and why it may be stuck. `tasks`: the cases' open
+    and suspended task rows, when the caller has them already."""
     ids = [r.id for r in rows]
     if not ids:
         return []
     now = clock.now()
-    tasks: dict[int, list[Task]] = {}
-    for t in session.scalars(select(Task).where(Task.instance_id.in_(ids), Task.status.in_(("open", "suspended")))
-                             .order_by(Task.created_at)):
-        tasks.setdefault(t.instance_id, []).append(t)
+    if tasks is None:
+        tasks = {}
+        for t in session.scalars(select(Task).where(Task.instance_id.in_(ids), Task.status.in_(("open", "suspended")))
+                                 .order_by(Task.created_at)):
+            tasks.setdefault(t.instance_id, []).append(t)
     versions = dict(session.execute(select(ProcessDefinition.id, ProcessDefinition.version).where(
         ProcessDefinition.id.in_({r.definition_id for r in rows}))).all())
-    orgs = _org_names(session, {r.organisation_id for r in rows})
+    orgs = people.org_names(session, {r.organisation_id for r in rows})
     return [{
         "id": r.id, "business_key": r.business_key, "process_key": r.process_key, "version": versions.get(r.definition_id),
         "status": r.status, "row_version": r.version, "organisation": orgs.get(r.organisation_id),
@@ -203,7 +205,7 @@ def case_view(session: Session, user: User, instance_id: int) -> dict:
     events = session.scalars(select(AuditEvent).where(AuditEvent.instance_id == inst.id).order_by(AuditEvent.id)).all()
     now = clock.now()
     return {
-        **listing(session, [inst])[0],
+        **listing(session, [inst], {inst.id: [t for t in task_rows if t.status in ("open", "suspended")]})[0],
         "definition": {"id": definition.id, "key": definition.key, "version": definition.version, "name": definition.name},
         "bpmn_xml": definition.bpmn_xml,
         "diagram": diagram,
@@ -275,14 +277,6 @@ def _prefix(text_value: str) -> str:
 
 def _beijing_midnight(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=clock.BEIJING)
-
-
-def _org_names(session: Session, ids: set[int]) -> dict:
-    ids = {i for i in ids if i}
-    if not ids:
-        return {}
-    return {oid: {"code": code, "name": name} for oid, code, name in
-            session.execute(select(Organisation.id, Organisation.code, Organisation.name).where(Organisation.id.in_(ids)))}
 
 
 def _user_names(session: Session, ids: set) -> dict:

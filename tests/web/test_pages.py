@@ -3,17 +3,8 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 from app.wsgi import create_app
 from tests.api.conftest import START
-
-
-@pytest.fixture
-def web(database_url):
-    app = create_app()
-    app.testing = True
-    return app.test_client()
 
 
 def csrf(page_html: str) -> str:

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from app.services import instances
 from tests.services.helpers import audit_actions, instance, tasks_of
-from tests.web.test_pages import sign_in, web  # noqa: F401  (fixture)
+from tests.web.test_pages import sign_in
 
 
 def flashes(res) -> str:
     return res.get_data(as_text=True)
 
 
-def test_repair_forms(web, deploy, users):  # noqa: F811
+def test_repair_forms(web, deploy, users):
     deploy("single.bpmn")
     case = instances.start("single_task", users["mediator1"], {})
     token = sign_in(web, "supervisor1")
@@ -42,7 +42,7 @@ def test_repair_forms(web, deploy, users):  # noqa: F811
     assert web.post(f"{url}/suspend", data={"reason": "无令牌"}).status_code == 400  # CSRF
 
 
-def test_batch_form_acts_on_the_previewed_list(web, deploy, users):  # noqa: F811
+def test_batch_form_acts_on_the_previewed_list(web, deploy, users):
     deploy("single.bpmn")
     first = instances.start("single_task", users["mediator1"], {})
     token = sign_in(web, "supervisor1")
@@ -58,7 +58,7 @@ def test_batch_form_acts_on_the_previewed_list(web, deploy, users):  # noqa: F81
     assert "确认数量（2）与列表中的案件数（1）不一致" in page.get_data(as_text=True)
 
 
-def test_staff_get_403_pages(web):  # noqa: F811
+def test_staff_get_403_pages(web):
     sign_in(web, "mediator1")
     for url in ("/supervision", "/supervision/cases", "/supervision/cases/1", "/supervision/definitions/1",
                 "/supervision/stats"):
