@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import date, datetime, timezone
+from datetime import date, datetime, time, timezone
 from zoneinfo import ZoneInfo
 
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -23,6 +23,11 @@ def now() -> datetime:
 def today() -> date:
     """Today's date in Beijing."""
     return now().astimezone(BEIJING).date()
+
+
+def beijing_start(day: date) -> datetime:
+    """The instant a Beijing calendar day begins: periods and date filters count whole Beijing days."""
+    return datetime.combine(day, time.min, tzinfo=BEIJING)
 
 
 @contextmanager

@@ -152,11 +152,11 @@ class Period:
 
     @property
     def start(self) -> datetime:
-        return datetime.combine(self.first_day, datetime.min.time(), clock.BEIJING)
+        return clock.beijing_start(self.first_day)
 
     @property
     def end(self) -> datetime:
-        return datetime.combine(self.end_day, datetime.min.time(), clock.BEIJING)
+        return clock.beijing_start(self.end_day)
 
     @property
     def due(self) -> date | None:
@@ -268,8 +268,9 @@ def report(session: Session, org_ids: set[int], period: str, process_key: str | 
         add(iid, "overdue")
         add(iid, "late_days", days)
 
+    tree = _tree_order(orgs)
     org_rows = [{"id": oid, "code": orgs[oid].code, "name": orgs[oid].name, **_figures(groups.get(("org", oid)))}
-                for oid in _tree_order(orgs) if ("org", oid) in groups or orgs[oid].kind == "department"]
+                for oid in tree if ("org", oid) in groups or orgs[oid].kind == "department"]
     type_rows = [{"code": code, "name": label, **_figures(groups.get(("type", code)))}
                  for code, label in (*DISPUTE_TYPES.items(), (None, UNCLASSIFIED)) if ("type", code) in groups]
     process_rows = [{"code": key, "name": PROCESS_LABELS[key], **_figures(groups.get(("process", key)))} for key in keys]
@@ -280,7 +281,7 @@ def report(session: Session, org_ids: set[int], period: str, process_key: str | 
                    "as_of": cut.astimezone(clock.BEIJING).isoformat(), "due": per.due.isoformat() if per.due else None},
         "process_key": process_key,
         "processes": [{"code": k, "name": PROCESS_LABELS[k]} for k in keys],
-        "scope": "、".join(orgs[o].name for o in _tree_order(orgs) if orgs[o].parent_id not in orgs),
+        "scope": "、".join(orgs[o].name for o in tree if orgs[o].parent_id not in orgs),
         "columns": [{"key": k, "label": label, "definition": DEFINITIONS[k]} for k, label in COLUMNS],
         "organisations": org_rows,
         "dispute_types": type_rows,
@@ -340,30 +341,30 @@ def _events(session: Session, key: str, rule: Rule, scope: list[int], start: dat
     """{instance id: when} for the cases of `key` in `scope` whose event of `rule` happened in [start, end)."""
     P, T, V = ProcessInstance, Task, InstanceVariable
     if rule.how == "ended":
-        at = P.ended_at
+        instance, at = P.id, P.ended_at
         query = (select(P.id, at).join(V, and_(V.instance_id == P.id, V.name == "outcome"))
                  .where(P.process_key == key, P.organisation_id.in_(scope), V.value.in_(rule.outcomes), at < end))
         if start is not None:
             query = query.where(at >= start)
-        if only is not None:
-            query = query.where(P.id.in_(only))
-        return {iid: when for iid, when in session.execute(query)}
-    at = {"reached": func.min(T.created_at), "done": func.min(T.completed_at),
-          "decided": func.max(T.completed_at)}[rule.how]
-    query = (select(T.instance_id, at).join(P, P.id == T.instance_id)
-             .where(T.process_key == key, T.element_id.in_(rule.elements), P.organisation_id.in_(scope)))
-    if rule.how == "reached":
-        query = query.where(T.created_at < end)   # the first showing is before `end` iff some showing is
-    elif rule.how == "done":
-        query = query.where(T.status == "completed", T.completed_at < end)
     else:
-        query = (query.where(T.status.in_(("completed", "cancelled")))
-                 .join(V, and_(V.instance_id == T.instance_id, V.name == "outcome")).where(V.value.in_(rule.outcomes)))
+        instance = T.instance_id
+        at = {"reached": func.min(T.created_at), "done": func.min(T.completed_at),
+              "decided": func.max(T.completed_at)}[rule.how]
+        query = (select(T.instance_id, at).join(P, P.id == T.instance_id)
+                 .where(T.process_key == key, T.element_id.in_(rule.elements), P.organisation_id.in_(scope)))
+        if rule.how == "reached":
+            query = query.where(T.created_at < end)   # the first showing is before `end` iff some showing is
+        elif rule.how == "done":
+            query = query.where(T.status == "completed", T.completed_at < end)
+        else:
+            query = (query.where(T.status.in_(("completed", "cancelled")))
+                     .join(V, and_(V.instance_id == T.instance_id, V.name == "outcome"))
+                     .where(V.value.in_(rule.outcomes)))
+        query = query.group_by(T.instance_id).having(at < end)
+        if start is not None:
+            query = query.having(at >= start)
     if only is not None:
-        query = query.where(T.instance_id.in_(only))
-    query = query.group_by(T.instance_id).having(at < end)
-    if start is not None:
-        query = query.having(at >= start)
+        query = query.where(instance.in_(only))
     return {iid: when for iid, when in session.execute(query)}
 
 

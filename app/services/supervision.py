@@ -4,7 +4,7 @@ only (status, due dates, the earliest awaited timer, subscriptions); the case vi
 restored."""
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, exists, false, func, or_, select, text
 from sqlalchemy.orm import Session
@@ -138,9 +138,9 @@ def filtered_query(session: Session, user: User, status=None, process_key=None, 
     if business_key:
         query = query.where(pi.business_key.like(_prefix(business_key), escape="\\"))
     if started_from:
-        query = query.where(pi.started_at >= _beijing_midnight(started_from))
+        query = query.where(pi.started_at >= clock.beijing_start(started_from))
     if started_to:
-        query = query.where(pi.started_at < _beijing_midnight(started_to + timedelta(days=1)))
+        query = query.where(pi.started_at < clock.beijing_start(started_to + timedelta(days=1)))
     if name:
         query = query.where(pi.id.in_(select(InstanceVariable.instance_id).where(
             InstanceVariable.name.in_(NAME_FIELDS), InstanceVariable.value.like(_prefix(name), escape="\\"))))
@@ -273,10 +273,6 @@ def _reset_targets(task_rows: list[Task]) -> list[dict]:
 def _prefix(text_value: str) -> str:
     escaped = text_value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return escaped + "%"
-
-
-def _beijing_midnight(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=clock.BEIJING)
 
 
 def _user_names(session: Session, ids: set) -> dict:

@@ -2,7 +2,7 @@
 download the Excel return. Supervisors, 司法局 staff and administrators only (a 403 page for anyone else)."""
 from __future__ import annotations
 
-from flask import Response, current_app, g, render_template, request
+from flask import Response, g, render_template, request
 from flask_babel import gettext as _
 
 from app import db
@@ -52,11 +52,9 @@ def _page(report: dict | None, period: str, process_key: str | None, error: str 
     periods = stats.recent_periods()
     if report and not any(code == period for _group, options in periods for code, _label in options):
         periods.insert(0, (_("所选期间"), [(report["period"]["code"], report["period"]["label"])]))
-    case_endpoint = "web.supervision_case_page" if "web.supervision_case_page" in current_app.view_functions \
-        else "web.case_page"
     return render_template("supervision/stats.html", report=report, period=period, process_key=process_key,
                            error=error, periods=periods, processes=stats.PROCESS_LABELS,
-                           charts=_charts(report) if report else [], case_endpoint=case_endpoint,
+                           charts=_charts(report) if report else [],
                            title=stats_export.title(report) if report else None, tr=_)
 
 
