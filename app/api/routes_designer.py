@@ -4,6 +4,8 @@ Every endpoint is for `designer` and `admin` only (checked before the body is re
 validation answer that would tell them about the content)."""
 from __future__ import annotations
 
+from functools import wraps
+
 from flask import g, jsonify, request
 
 from app import db
@@ -24,8 +26,13 @@ class UnsupportedType(ServiceError):
     status, code = 415, "unsupported_media_type"
 
 
-def _designer() -> None:
-    designs.require_designer(g.user)
+def designer_required(view):
+    """Under @login_required: only designers and administrators get past, before anything else is read."""
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        designs.require_designer(g.user)
+        return view(*args, **kwargs)
+    return wrapper
 
 
 def _design_body(schema=DesignRequest) -> tuple[str, dict | None, dict]:
@@ -56,24 +63,24 @@ def _version(version: int) -> int:
 # ---- versions, validation, deployment -------------------------------------------------------------------------------
 @api.get("/process-definitions/<key>/versions")
 @login_required
+@designer_required
 def definition_versions(key: str):
-    _designer()
     with db.transaction(write=False) as s:
         return jsonify(designs.versions(s, key))
 
 
 @api.get("/process-definitions/<key>/versions/<int:version>")
 @login_required
+@designer_required
 def definition_version(key: str, version: int):
-    _designer()
     with db.transaction(write=False) as s:
         return jsonify(designs.version_detail(s, key, _version(version)))
 
 
 @api.post("/process-definitions/validate")
 @login_required
+@designer_required
 def validate_definition():
-    _designer()
     bpmn, forms, _data = _design_body()
     with db.transaction(write=False) as s:
         problems = designs.validate(s, bpmn, forms, require_layout=True)
@@ -82,8 +89,8 @@ def validate_definition():
 
 @api.post("/process-definitions")
 @login_required
+@designer_required
 def deploy_definition():
-    _designer()
     bpmn, forms, data = _design_body(DeployRequest)
     with db.transaction() as s:
         result = designs.deploy(s, bpmn, g.user, forms, require_layout=True,
@@ -96,24 +103,24 @@ def deploy_definition():
 # ---- drafts and forms -------------------------------------------------------------------------------------------------
 @api.get("/design-drafts/<key>")
 @login_required
+@designer_required
 def get_design_draft(key: str):
-    _designer()
     with db.transaction(write=False) as s:
         return jsonify(designs.get_draft(s, key))
 
 
 @api.get("/design-drafts")
 @login_required
+@designer_required
 def list_design_drafts():
-    _designer()
     with db.transaction(write=False) as s:
         return jsonify(designs.list_drafts(s))
 
 
 @api.put("/design-drafts/<key>")
 @login_required
+@designer_required
 def save_design_draft(key: str):
-    _designer()
     data = body(DraftSaveRequest)
     with db.transaction() as s:
         return jsonify(designs.save_draft(s, key, data["bpmn"], data["forms"], data["row_version"], g.user,
@@ -122,8 +129,8 @@ def save_design_draft(key: str):
 
 @api.delete("/design-drafts/<key>")
 @login_required
+@designer_required
 def discard_design_draft(key: str):
-    _designer()
     with db.transaction() as s:
         designs.discard_draft(s, key, g.user)
     return "", 204
@@ -131,16 +138,16 @@ def discard_design_draft(key: str):
 
 @api.get("/forms")
 @login_required
+@designer_required
 def list_forms():
-    _designer()
     with db.transaction(write=False) as s:
         return jsonify(designs.form_catalogue(s))
 
 
 @api.get("/forms/<key>")
 @login_required
+@designer_required
 def get_form(key: str):
-    _designer()
     with db.transaction(write=False) as s:
         return jsonify(designs.form(s, key))
 
@@ -148,8 +155,8 @@ def get_form(key: str):
 # ---- compare, migrate, scenarios --------------------------------------------------------------------------------------
 @api.get("/process-definitions/<key>/compare")
 @login_required
+@designer_required
 def compare_versions(key: str):
-    _designer()
     args = query(CompareQuery)
     if args["from_version"] == args["to_version"]:
         raise Invalid("请选择两个不同的版本进行比较 / choose two different versions",
@@ -160,8 +167,8 @@ def compare_versions(key: str):
 
 @api.post("/process-definitions/<key>/migrations")
 @login_required
+@designer_required
 def migrate_instances(key: str):
-    _designer()
     data = body(MigrationRequest)
     if data["dry_run"]:
         with db.transaction(write=False) as s:
@@ -172,16 +179,16 @@ def migrate_instances(key: str):
 
 @api.get("/process-definitions/<key>/scenarios")
 @login_required
+@designer_required
 def list_scenarios(key: str):
-    _designer()
     with db.transaction(write=False) as s:
         return jsonify(scenarios.catalogue(s, key))
 
 
 @api.put("/process-definitions/<key>/scenarios/<name>")
 @login_required
+@designer_required
 def store_scenario(key: str, name: str):
-    _designer()
     if (request.content_length or 0) > scenarios.MAX_SCENARIO_BYTES:
         raise designs.TooLarge(f"情景文件过大，上限 {scenarios.MAX_SCENARIO_BYTES // 1024} KB / scenario too large")
     content = request.get_json(silent=True)
@@ -194,8 +201,8 @@ def store_scenario(key: str, name: str):
 
 @api.delete("/process-definitions/<key>/scenarios/<name>")
 @login_required
+@designer_required
 def delete_scenario(key: str, name: str):
-    _designer()
     with db.transaction() as s:
         scenarios.remove(s, key, name, g.user)
     return "", 204
@@ -203,8 +210,8 @@ def delete_scenario(key: str, name: str):
 
 @api.post("/process-definitions/<key>/scenarios/run")
 @login_required
+@designer_required
 def run_scenarios(key: str):
-    _designer()
     data = body(ScenarioRunRequest)
     with db.transaction(write=False) as s:
         return jsonify(scenarios.run_for_process(s, key, data["bpmn"], data["forms"], data["scenarios"]))

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+from app.engine.specs import BPMN_NS
+
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 B = f"{{{BPMN_NS}}}"
 S = f"{{{SPIFF_NS}}}"

@@ -31,7 +31,7 @@ from app.engine import bpmn_elements as bx
 from app.engine.errors import Problem
 from app.engine.sandbox import HELPERS
 
-PLATFORM_VARIABLES = frozenset(("business_key", "handling_organisation", "started_by", "limits"))
+PLATFORM_VARIABLES = frozenset(("business_key", "handling_organisation", "started_by", "limits"))  # set at every start
 WAIT_KINDS = frozenset(("userTask", "receiveTask"))
 KNOWN_NAMES = frozenset(HELPERS) | frozenset(dir(builtins)) | {"True", "False", "None"}
 # What ast.parse raises for source it cannot read: a syntax error, or a tree too deep or large to build (the
@@ -46,13 +46,20 @@ def check(root: etree._Element, forms: dict[str, dict], filename: str | None = N
 
 
 # ---- names read and written --------------------------------------------------------------------------------------
-def read_names(expression: str) -> set[str] | None:
-    """Free variable names an expression reads (None if it does not parse: the sandbox rule reports that)."""
+def _parse(source: str | None, mode: str = "exec") -> ast.AST | None:
+    """The syntax tree of a script or expression; None for empty or unreadable source (the sandbox rule reports it)."""
+    if not source:
+        return None
     try:
-        tree = ast.parse(expression.strip(), mode="eval")
+        return ast.parse(source, mode=mode)
     except PARSE_ERRORS:
         return None
-    return _free_names(tree) - KNOWN_NAMES
+
+
+def read_names(expression: str) -> set[str] | None:
+    """Free variable names an expression reads (None if it does not parse: the sandbox rule reports that)."""
+    tree = _parse(expression.strip(), "eval")
+    return None if tree is None else _free_names(tree) - KNOWN_NAMES
 
 
 def _free_names(tree: ast.AST) -> set[str]:
@@ -69,22 +76,16 @@ def _free_names(tree: ast.AST) -> set[str]:
 
 def assigned_names(source: str | None) -> set[str]:
     """Names a script assigns at any level (over-approximated: loop variables count too)."""
-    if not source:
-        return set()
-    try:
-        tree = ast.parse(source)
-    except PARSE_ERRORS:
+    tree = _parse(source)
+    if tree is None:
         return set()
     return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
 
 
 def counters(source: str | None) -> set[str]:
     """Names a script updates from their own previous value: `n += 1`, `n = n + 1`, `xs = xs + [x]`."""
-    if not source:
-        return set()
-    try:
-        tree = ast.parse(source)
-    except PARSE_ERRORS:
+    tree = _parse(source)
+    if tree is None:
         return set()
     found = set()
     for node in ast.walk(tree):

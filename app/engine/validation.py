@@ -8,18 +8,15 @@ import re
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 from app.engine import flow_lint, xml_safety
-from app.engine.bpmn_elements import EXPRESSION_PROPERTIES
+from app.engine.bpmn_elements import B, EXPRESSION_PROPERTIES, S, properties
 from app.engine.errors import Problem
 from app.engine.sandbox import check_source
-from app.engine.specs import BPMN_NS, ParsedDefinition, executable_process, parse_definition
+from app.engine.specs import ParsedDefinition, executable_process, parse_definition
 
-SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 DI_NS = "http://www.omg.org/spec/BPMN/20100524/DI"
-B = f"{{{BPMN_NS}}}"
 # A process key (the executable process's id) or a form key; the services, the API and the pages use this one.
 KEY_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,99}$")
 MAX_NAME_LENGTH = 200
-S = f"{{{SPIFF_NS}}}"
 FLOW_TAGS = {B + t for t in ("userTask", "scriptTask", "serviceTask", "sendTask", "receiveTask", "businessRuleTask",
                              "task", "manualTask", "subProcess", "callActivity", "exclusiveGateway", "parallelGateway",
                              "inclusiveGateway", "eventBasedGateway", "startEvent", "endEvent", "intermediateCatchEvent",
@@ -89,13 +86,13 @@ def _lint(root, forms, role_names, filename, form_checker) -> list[Problem]:
         name = el.get("name") or el.get("id")
         if el.get("id") not in lanes:
             add(f"用户任务“{name}”不在任何泳道中，无法确定办理角色 / user task outside any lane", el)
-        key = _property(el, "formKey")
+        key = properties(el).get("formKey")
         if not key:
             add(f"用户任务“{name}”没有指定表单（formKey） / user task without formKey", el)
         elif key not in forms:
             add(f"用户任务“{name}”引用的表单 {key} 不存在于 forms/ / form not found", el)
     for el in root.iter(B + "startEvent"):
-        key = _property(el, "formKey")
+        key = properties(el).get("formKey")
         if key and key not in forms:
             add(f"开始事件引用的表单 {key} 不存在于 forms/ / form not found", el)
     for el in root.iter(B + "exclusiveGateway"):
@@ -147,13 +144,6 @@ def _expressions(root):
     for el in root.iter(S + "property"):
         if el.get("name") in EXPRESSION_PROPERTIES and (el.get("value") or "").strip():
             yield el.get("value"), "eval", el
-
-
-def _property(el, name) -> str | None:
-    for prop in el.iter(S + "property"):
-        if prop.get("name") == name:
-            return prop.get("value")
-    return None
 
 
 def _owner(el):
@@ -212,7 +202,7 @@ def _in_chinese(message: str) -> str:
 
 
 def _short_names(message: str) -> str:
-    return message.replace(f"{{{BPMN_NS}}}", "bpmn:").replace(f"{{{SPIFF_NS}}}", "spiffworkflow:")[:500]
+    return message.replace(B, "bpmn:").replace(S, "spiffworkflow:")[:500]
 
 
 def _first_line(err) -> str:

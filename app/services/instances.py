@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from app import db
 from app.engine import clock
 from app.engine.errors import TaskNotOpen
+from app.engine.flow_lint import PLATFORM_VARIABLES
 from app.engine.runtime import Runtime
 from app.models import ProcessDefinition, ProcessInstance, Task, User
 from app.services import commands, deployments, messages, settings
@@ -18,7 +19,7 @@ from app.services.forms import validate_submission
 from app.services.people import org_by_code
 
 BUSINESS_KEY_PREFIX = {"mediation": "调", "compensation": "补", "petition_to_review": "访复"}
-RESERVED = {"business_key", "handling_organisation", "started_by", "limits"}
+RESERVED = PLATFORM_VARIABLES  # set by the platform at start, never by a form
 
 
 def start(process_key: str, actor: User, variables=None, business_key: str | None = None,

@@ -83,7 +83,7 @@ def _assess(session: Session, inst: ProcessInstance, target_id: int) -> tuple[di
     try:
         rt = commands.restore(session, inst)
     except Exception as err:  # a state that cannot even be restored on its own version cannot move either
-        return entry, [f"案件状态无法恢复：{type(err).__name__}: {err}"]
+        return entry, [f"案件状态无法恢复：{type(err).__name__}: {err} / the state cannot be restored"]
     assessment = spec_migration.assess(rt, commands.parsed_definition(session, target_id))
     entry["active_elements"] = assessment.active_elements
     return entry, assessment.reasons

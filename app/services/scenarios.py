@@ -36,9 +36,9 @@ from app.services.commands import audit
 from app.services.designs import KEY_PATTERN
 from app.services.errors import Conflict, Invalid, NotFound
 from app.services.forms import validate_submission
+from app.services.instances import RESERVED  # start keys the platform sets: a scenario starts a case the same way
 
 DEFAULT_ORGANISATION = "hz_sfj"
-RESERVED = {"business_key", "handling_organisation", "started_by", "limits"}
 MAX_STEPS = 500                 # per scenario: a scenario is an example, not a load test
 MAX_SCENARIOS = 100             # per run, and stored per process
 MAX_SCENARIO_BYTES = 256 * 1024
@@ -349,12 +349,12 @@ def _advance(rt: Runtime, seen: set[str]) -> None:
                 try:
                     rt.evaluate(view.properties[prop], view.data)
                 except Exception as err:
-                    raise ScenarioFailed(f"任务“{view.name}”的属性 {prop} 求值出错：{err}") from None
+                    raise ScenarioFailed(f"任务“{view.name}”的属性 {prop} 求值出错：{err} / task property failed") from None
 
 
 def _validated(form: dict | None, data, what: str) -> dict:
     if not isinstance(data, dict):
-        raise ScenarioFailed(f"{what}的数据应为 JSON 对象")
+        raise ScenarioFailed(f"{what}的数据应为 JSON 对象 / data must be a JSON object")
     if form is None:
         return dict(data)
     try:
@@ -384,7 +384,7 @@ def _check_expectations(rt: Runtime, expect: dict, path: list[str]) -> None:
             failures.append(f"变量 {key} 应为 {json.dumps(value, ensure_ascii=False)}，"
                             f"实际为 {json.dumps(data.get(key), ensure_ascii=False, default=str)}")
     if failures:
-        raise ScenarioFailed("；".join(failures))
+        raise ScenarioFailed("；".join(failures) + " / expectations not met")
 
 
 def _ids(views) -> list[str]:

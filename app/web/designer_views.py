@@ -5,6 +5,8 @@ the page's CSRF token, so the page and any API client see exactly the same rules
 may open them; everyone else gets the 403 page."""
 from __future__ import annotations
 
+from functools import wraps
+
 from flask import g, render_template, request
 from sqlalchemy import select
 
@@ -16,8 +18,13 @@ from app.services.errors import NotFound
 from app.web import page_login_required, web
 
 
-def _require_designer() -> None:
-    designs.require_designer(g.user)
+def designer_required(view):
+    """Under @page_login_required: everyone but designers and administrators gets the 403 page."""
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        designs.require_designer(g.user)
+        return view(*args, **kwargs)
+    return wrapper
 
 
 def _checked_key(key: str) -> str:
@@ -34,22 +41,22 @@ def _lane_roles() -> list[dict]:
 
 @web.get("/designer")
 @page_login_required
+@designer_required
 def designer_list():
-    _require_designer()
     return render_template("designer/list.html")
 
 
 @web.get("/designer/<key>")
 @page_login_required
+@designer_required
 def designer_modeler(key: str):
-    _require_designer()
     return render_template("designer/modeler.html", key=_checked_key(key), roles=_lane_roles())
 
 
 @web.get("/designer/forms/<key>")
 @page_login_required
+@designer_required
 def designer_form_editor(key: str):
-    _require_designer()
     process = request.args.get("process", "")
     return render_template("designer/form_editor.html", form_key=_checked_key(key),
                            process=process if KEY_PATTERN.match(process) else "")
@@ -57,15 +64,19 @@ def designer_form_editor(key: str):
 
 @web.get("/designer/<key>/compare")
 @page_login_required
+@designer_required
 def designer_compare(key: str):
-    _require_designer()
-    return render_template("designer/compare.html", key=_checked_key(key),
-                           from_version=request.args.get("from", type=int), to_version=request.args.get("to", type=int))
+    return _two_versions_page("designer/compare.html", key)
 
 
 @web.get("/designer/<key>/migrate")
 @page_login_required
+@designer_required
 def designer_migrate(key: str):
-    _require_designer()
-    return render_template("designer/migrate.html", key=_checked_key(key),
+    return _two_versions_page("designer/migrate.html", key)
+
+
+def _two_versions_page(template: str, key: str):
+    """Compare and migrate both work on a pair of versions, preselected by ?from=&to= (the page picks when absent)."""
+    return render_template(template, key=_checked_key(key),
                            from_version=request.args.get("from", type=int), to_version=request.args.get("to", type=int))
