@@ -327,16 +327,16 @@
     }
     const res = await api('PUT', `${scenariosUrl()}/${encodeURIComponent(name)}`, scenario);
     if (!res.ok) { say(res.message, 'error'); return; }
+    await loadScenarios();  // the message comes once the list shows the change
     say((res.status === 201 ? T.scenario_attached : T.scenario_replaced).replace('{x}', name), 'ok');
-    await loadScenarios();
   }
 
   async function deleteScenario(name) {
     if (!window.confirm(T.scenario_delete_confirm.replace('{x}', name))) return;
     const res = await api('DELETE', `${scenariosUrl()}/${encodeURIComponent(name)}`);
     if (!res.ok) { say(res.message, 'error'); return; }
-    say(T.scenario_deleted.replace('{x}', name), 'ok');
     await loadScenarios();
+    say(T.scenario_deleted.replace('{x}', name), 'ok');
   }
 
   async function runScenarios() {
