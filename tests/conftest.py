@@ -1,11 +1,32 @@
 """Test set-up: a real database per test process (SQLite file or a PostgreSQL database), migrated with Alembic and
-seeded with the demo organisations and users. Choose with JIEFEN_TEST_DB=sqlite|postgres (the Makefile runs both)."""
+seeded with the demo organisations and users. Choose with JIEFEN_TEST_DB=sqlite|postgres (the Makefile runs both).
+
+The suite runs on a chosen day: the clock starts at 10:00 Beijing time of JIEFEN_TEST_DATE (default: today in Beijing)
+and runs on from there, so no run crosses midnight and `JIEFEN_TEST_DATE=2027-02-05 make test` shows any test that
+depends on the day it runs. The shift is set here, before the app is imported, and inherited by every server and
+command the tests start."""
 from __future__ import annotations
 
 import os
 import subprocess
 import time
+from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
+
+
+def _shift_clock() -> None:
+    if os.environ.get("JIEFEN_CLOCK_SHIFT"):  # set by the controlling process (xdist) or by the caller
+        return
+    beijing = ZoneInfo("Asia/Shanghai")
+    real = datetime.now(beijing)
+    day = date.fromisoformat(os.environ.get("JIEFEN_TEST_DATE") or real.date().isoformat())
+    start = datetime(day.year, day.month, day.day, 10, tzinfo=beijing)
+    os.environ["JIEFEN_CLOCK_SHIFT"] = str((start - real).total_seconds())
+    os.environ["JIEFEN_ALLOW_TIME_TRAVEL"] = "1"
+
+
+_shift_clock()
 
 import pytest
 from sqlalchemy import text

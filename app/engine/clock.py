@@ -2,22 +2,28 @@
 
 Everything that reads "now" (sandbox helpers, SpiffWorkflow timers, due dates, the worker) goes through `now()`, so
 `as_of()` moves all of them together. Legal days are counted in Beijing time.
+
+With JIEFEN_ALLOW_TIME_TRAVEL=1, JIEFEN_CLOCK_SHIFT (seconds) moves the whole process's clock while it keeps running:
+the test set-up uses it to run the suite on a chosen day, and hands it to the servers and commands it starts.
 """
 from __future__ import annotations
 
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime, time, timedelta, timezone
+import os
 from zoneinfo import ZoneInfo
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 _pinned: ContextVar[datetime | None] = ContextVar("jiefen_pinned_now", default=None)
+_SHIFT = timedelta(seconds=float(os.environ.get("JIEFEN_CLOCK_SHIFT") or 0)) \
+    if os.environ.get("JIEFEN_ALLOW_TIME_TRAVEL") == "1" else timedelta(0)
 
 
 def now() -> datetime:
     """Aware UTC now, or the pinned instant."""
     pinned = _pinned.get()
-    return pinned if pinned is not None else datetime.now(timezone.utc)
+    return pinned if pinned is not None else datetime.now(timezone.utc) + _SHIFT
 
 
 def today() -> date:

@@ -2,10 +2,13 @@
 exactly the movable ones among those confirmed, each audited; a moved case then runs to its end on the new version."""
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 from sqlalchemy import select
 
 from app import db
+from app.engine import clock
 from app.models import AuditEvent, ProcessDefinition, ProcessInstance
 from app.services import instances, migration, tasks
 from app.services.errors import Forbidden, Invalid
@@ -140,10 +143,11 @@ def test_case_in_error_moves_to_the_fixed_version_and_retries(deploy, users):
 
 def test_an_unchanged_timer_keeps_its_due_time(deploy, users):
     deploy("timers.bpmn")
-    case = instances.start("timers", users["mediator1"], {"received_date": "2026-11-20", "wait_until": "2026-12-01"})
-    before = instance(case["id"]).next_timer_due
-    deploy((BPMN_DIR / "timers.bpmn").read_text().replace('name="办理"', 'name="办理（新）"'))
-    assert migration.execute("timers", 1, 2, [case["id"]], "改名", users["designer1"])["migrated"] == [case["id"]]
+    with clock.as_of(datetime(2026, 11, 20, 10)):  # the day the case is received: its timers are still ahead
+        case = instances.start("timers", users["mediator1"], {"received_date": "2026-11-20", "wait_until": "2026-12-01"})
+        before = instance(case["id"]).next_timer_due
+        deploy((BPMN_DIR / "timers.bpmn").read_text().replace('name="办理"', 'name="办理（新）"'))
+        assert migration.execute("timers", 1, 2, [case["id"]], "改名", users["designer1"])["migrated"] == [case["id"]]
     assert instance(case["id"]).next_timer_due == before
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 
+from app.engine import clock
 from app.wsgi import create_app
 from tests.api.conftest import START
 
@@ -45,7 +46,8 @@ def test_cookie_session_api_calls_need_the_csrf_header(web, deploy):
 def test_inbox_notice_filters_and_english(web, deploy):
     deploy("approval.bpmn")
     token = sign_in(web, "intake1")
-    started = web.post("/api/v1/process-instances", json={"process_key": "approval", "variables": START},
+    received_today = {**START, "received_date": clock.today().isoformat()}  # its 5-workday deadline is still ahead
+    started = web.post("/api/v1/process-instances", json={"process_key": "approval", "variables": received_today},
                        headers={"X-CSRF-Token": token}).json
     page = web.get(f"/inbox?started={started['id']}").get_data(as_text=True)
     assert f"已发起案件 {started['business_key']}" in page and "下一步：审查登记（受理登记员）" in page
