@@ -4,8 +4,10 @@ PY      := $(VENV)/bin/python
 JIEFEN  := $(VENV)/bin/jiefen
 PYTEST  := $(VENV)/bin/pytest
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+# Days the suite must pass on whatever day it runs (JIEFEN_TEST_DATE moves the clock; tests/conftest.py)
+TEST_DATES := 2026-06-15 2026-12-31 2027-02-05 2028-02-29
 
-.PHONY: setup run test test-sqlite test-postgres bench bench-http bench-supervision postgres chromium clean
+.PHONY: setup run test test-sqlite test-postgres test-dates test-dates-full bench bench-http bench-supervision postgres chromium clean
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -35,6 +37,16 @@ chromium:
 test: setup postgres chromium
 	JIEFEN_TEST_DB=sqlite $(PYTEST) -q -n 2
 	JIEFEN_TEST_DB=postgres JIEFEN_TEST_PG=$(PG_TEST_URL) $(PYTEST) -q -n 2
+	$(MAKE) --no-print-directory test-dates
+
+# The procedures and services on other days (fast subset, SQLite); test-dates-full runs everything on each day.
+test-dates: setup
+	@for day in $(TEST_DATES); do echo "== JIEFEN_TEST_DATE=$$day"; \
+	  JIEFEN_TEST_DATE=$$day JIEFEN_TEST_DB=sqlite $(PYTEST) -q -n 2 -m "not slow" tests/processes tests/services tests/engine || exit 1; done
+
+test-dates-full: setup chromium
+	@for day in $(TEST_DATES); do echo "== JIEFEN_TEST_DATE=$$day"; \
+	  JIEFEN_TEST_DATE=$$day JIEFEN_TEST_DB=sqlite $(PYTEST) -q -n 2 || exit 1; done
 
 test-sqlite: setup chromium
 	JIEFEN_TEST_DB=sqlite $(PYTEST) -q
