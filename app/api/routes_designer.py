@@ -14,7 +14,10 @@ from app.api.auth import login_required
 from app.api.schemas_designer import (CompareQuery, DeployRequest, DesignRequest, DraftSaveRequest,
                                       MigrationRequest, ScenarioRunRequest)
 from app.api.util import body, query
-from app.services import compare, designs, migration, scenarios
+from app.services.design import compare
+from app.services.design import drafts as designs
+from app.services.design import migration
+from app.services.design import scenarios
 from app.services.errors import BadRequest, Invalid, NotFound, ServiceError
 
 XML_TYPES = ("application/xml", "text/xml")
