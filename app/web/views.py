@@ -20,6 +20,7 @@ from app.services.inbox import worklist as inbox
 from app.services.people import accounts as people
 from app.services.runtime import tasks
 from app.services.runtime.commands import parsed_definition
+from app.http import status_of
 from app.services.errors import ServiceError
 from app.web import check_csrf, csrf_token, page_login_required, web
 from app.web.i18n import LANGUAGES
@@ -282,4 +283,4 @@ def _process_names(s) -> dict:
 @web.app_errorhandler(ServiceError)
 def _service_error_page(err: ServiceError):
     """Pages show service errors in Chinese on the error page (the API blueprint answers its own in JSON)."""
-    return render_template("error.html", message=err.message), err.status
+    return render_template("error.html", message=err.render(_)["message"]), status_of(err)

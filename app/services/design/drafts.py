@@ -22,17 +22,13 @@ from app.models import DesignDraft, ProcessDefinition, ProcessInstance, User
 from app.services.design import deployments
 from app.services.people.access import require_role
 from app.services.runtime.commands import audit
-from app.services.errors import Conflict, Invalid, NotFound, ServiceError
+from app.services.errors import Conflict, Invalid, NotFound, ServiceError, TooLarge
 
 DESIGNER_ROLES = {"designer"}            # admin is always allowed too (access.require_role)
 MAX_BPMN_BYTES = xml_safety.MAX_BYTES    # 2 MB
 MAX_FORMS_BYTES = 2 * 1024 * 1024
 STATUSES = ("running", "suspended", "error", "completed", "cancelled")
 KEY_PATTERN = validation.KEY_PATTERN    # a process key or a form key: the API, the pages and deployment share it
-
-
-class TooLarge(ServiceError):
-    status, code = 413, "payload_too_large"
 
 
 def require_designer(user: User) -> None:

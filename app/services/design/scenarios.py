@@ -37,7 +37,7 @@ from app.services.design import drafts as designs
 from app.services.admin import settings
 from app.services.runtime.commands import audit
 from app.services.design.drafts import KEY_PATTERN
-from app.services.errors import Conflict, Invalid, NotFound
+from app.services.errors import Conflict, Invalid, NotFound, TooLarge
 from app.services.runtime.forms import validate_submission
 from app.services.runtime.instances import RESERVED  # start keys the platform sets: a scenario starts a case the same way
 
@@ -128,7 +128,7 @@ def store(session: Session, process_key: str, name: str, content, actor: User) -
         raise Invalid("情景名只能包含文字、数字、下划线和连字符，最长 100 个字符 / invalid scenario name",
                       fields={"name": "格式不正确 / invalid"})
     if len(json.dumps(content, ensure_ascii=False).encode("utf-8")) > MAX_SCENARIO_BYTES:
-        raise designs.TooLarge(f"情景文件过大，上限 {MAX_SCENARIO_BYTES // 1024} KB / scenario too large")
+        raise TooLarge(f"情景文件过大，上限 {MAX_SCENARIO_BYTES // 1024} KB / scenario too large")
     try:
         _check_shape(content)
     except ScenarioFailed as err:

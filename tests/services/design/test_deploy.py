@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import delete, func, select
 
+from app.http import status_of
 from app import cli, config, db
 from app.models import AuditEvent, DesignDraft, ProcessDefinition
 from app.services.design import drafts as designs
@@ -58,7 +59,7 @@ def test_invalid_design_is_refused_with_every_problem_located(users):
     broken = SINGLE.replace('value="simple_done"', 'value="nope"').replace('name="调解员"', 'name="保安"')
     with pytest.raises(Invalid) as err:
         deploy(broken, users["designer1"])
-    assert err.value.status == 422
+    assert status_of(err.value) == 422
     assert {p["element_id"] for p in err.value.details} >= {"ut_only", "lane_m"}
     assert all(p["line"] and p["message"] for p in err.value.details)
     with pytest.raises(Invalid) as bad_form:
@@ -72,7 +73,7 @@ def test_size_limit_and_validate_only(users):
     with db.transaction(write=False) as s:
         with pytest.raises(designs.TooLarge) as err:
             designs.validate(s, SINGLE + " " * designs.MAX_BPMN_BYTES)
-        assert err.value.status == 413 and "过大" in err.value.message
+        assert status_of(err.value) == 413 and "过大" in err.value.message
         assert designs.validate(s, SINGLE, {"simple_done": SIMPLE_DONE}) == []
         assert [p.element_id for p in designs.validate(s, SINGLE)] == ["ut_only"]   # simple_done is not in forms/
 
@@ -124,7 +125,7 @@ def test_draft_lifecycle_with_optimistic_lock(users):
     with pytest.raises(Conflict) as stale:   # an editor still holding row_version 1
         with db.transaction() as s:
             designs.save_draft(s, "single_task", SINGLE, {}, 1, designer)
-    assert stale.value.status == 409 and "admin" in stale.value.message
+    assert status_of(stale.value) == 409 and "admin" in stale.value.message
     with pytest.raises(Conflict):            # a "new" draft over an existing one
         with db.transaction() as s:
             designs.save_draft(s, "single_task", SINGLE, {}, None, designer)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from app.http import status_of
 from app import db
 from app.models import ProcessDefinition
 from app.services.design import deployments
@@ -22,7 +23,7 @@ def problems_of(xml: str) -> list[dict]:
     with db.transaction() as session:
         with pytest.raises(Invalid) as err:
             deployments.deploy(session, xml, "tester", forms_dir=FORMS)
-    assert err.value.status == 422
+    assert status_of(err.value) == 422
     return err.value.details
 
 

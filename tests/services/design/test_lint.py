@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from app.http import status_of
 from app import config, db
 from app.engine import flow_lint, xml_safety
 from app.services.design import deployments
@@ -44,7 +45,7 @@ def problems_of(name: str) -> list[dict]:
     with db.transaction() as session:
         with pytest.raises(Invalid) as err:
             deployments.deploy(session, (LINT / name).read_bytes(), "tester", filename=name, forms_dir=FORMS)
-    assert err.value.status == 422
+    assert status_of(err.value) == 422
     return err.value.details
 
 

@@ -27,6 +27,7 @@ from types import SimpleNamespace
 import pytest
 from openpyxl import load_workbook
 
+from app.http import status_of
 from app import db
 from app.engine import clock
 from app.services.people import access
@@ -233,7 +234,7 @@ def test_bad_and_future_periods_are_refused(users, database_url):
     for bad in ("2026-13", "2026-Q5", "26-03", "2026/03", "", "2026-H3"):
         with pytest.raises(Invalid) as err:
             run_report(users["supervisor1"], bad, at(4, 1))
-        assert err.value.status == 422 and "统计期间格式不正确" in err.value.message and "period" in err.value.fields
+        assert status_of(err.value) == 422 and "统计期间格式不正确" in err.value.message and "period" in err.value.fields
     with pytest.raises(Invalid, match="尚未开始"):
         run_report(users["supervisor1"], "2026-05", at(4, 30))
     with pytest.raises(Invalid, match="没有程序"):
