@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 from app.services.errors import (BadRequest, Conflict, Forbidden, Invalid, NotFound, ServiceError, TooLarge,
-                                 TooManyAttempts,
-                                 Unauthorized)
+                                 TooManyAttempts, Unauthorized, UnsupportedType)
 
-STATUS = {BadRequest: 400, Unauthorized: 401, Forbidden: 403, NotFound: 404, Conflict: 409, Invalid: 422, TooLarge: 413,
-          TooManyAttempts: 429}
+STATUS = {BadRequest: 400, Unauthorized: 401, Forbidden: 403, NotFound: 404, Conflict: 409, TooLarge: 413,
+          UnsupportedType: 415, Invalid: 422, TooManyAttempts: 429}
 
 
 def status_of(err: ServiceError) -> int:

@@ -18,15 +18,11 @@ from app.services.design import compare
 from app.services.design import drafts as designs
 from app.services.design import migration
 from app.services.design import scenarios
-from app.services.errors import BadRequest, Invalid, NotFound, ServiceError, TooLarge
+from app.services.errors import BadRequest, Invalid, NotFound, ServiceError, TooLarge, UnsupportedType
 
 XML_TYPES = ("application/xml", "text/xml")
 JSON_SLACK = 64 * 1024  # JSON quoting of the diagram and the body's own keys
 MAX_VERSION = 2**31 - 1   # the column's range: a larger version in a path names nothing
-
-
-class UnsupportedType(ServiceError):
-    status, code = 415, "unsupported_media_type"
 
 
 def designer_required(view):

@@ -56,5 +56,9 @@ class TooLarge(ServiceError):
     code = "payload_too_large"
 
 
+class UnsupportedType(ServiceError):
+    code = "unsupported_media_type"
+
+
 class TooManyAttempts(ServiceError):
     code = "too_many_attempts"

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from app.engine.workdays import calendar
 from app.models import Setting, WorkdayOverride
 
-DEFAULTS_DIR = Path(__file__).resolve().parent.parent / "defaults" / "time_limits"
+DEFAULTS_DIR = Path(__file__).resolve().parents[2] / "defaults" / "time_limits"
 CALENDAR_TTL_SECONDS = 30  # another process (web/worker) may have edited the table; re-read at most this often
 
 
