@@ -12,7 +12,10 @@ from pathlib import Path
 import click
 
 from app import config, db, migrate
-from app.services import deployments, demo, demo_cases, timers
+from app.services.design import deployments
+from app.demo import people as demo
+from app.demo import cases as demo_cases
+from app.services.runtime import timers
 from app.services.errors import ServiceError
 
 
@@ -62,7 +65,8 @@ def deploy(files: tuple[Path, ...], actor: str) -> None:
               help="只运行这些情景文件（默认：processes/scenarios/<流程>/*.json 与设计器中保存的情景） / run only these scenario files")
 def test_process(target: str, scenario_files: tuple[Path, ...]) -> None:
     """校验流程并运行其情景测试（不写数据库） / validate a process and run its scenarios (nothing is stored)."""
-    from app.services import scenarios, settings
+    from app.services.design import scenarios
+    from app.services.admin import settings
     path = Path(target) if target.endswith(".bpmn") else config.PROCESSES_DIR / f"{target}.bpmn"
     if not path.is_file():
         click.echo(f"找不到流程文件：{path} / no such BPMN file", err=True)
@@ -158,7 +162,7 @@ def calendar_group() -> None:
 @click.option("--note", default="", help="说明，如“2027 年春节” / note")
 def calendar_set(day: str, kind: str, note: str) -> None:
     """登记某日为工作日（调休）或休息日 / mark a day as a working day or a day off."""
-    from app.services import settings
+    from app.services.admin import settings
     try:
         with db.transaction() as session:
             settings.set_workday(session, day, kind == "workday", note, "cli")
@@ -173,7 +177,7 @@ def calendar_set(day: str, kind: str, note: str) -> None:
 def calendar_show(year: int) -> None:
     """列出某年的数据来源和登记的调整日 / where a year's calendar comes from."""
     from app.engine.workdays import calendar
-    from app.services import settings
+    from app.services.admin import settings
     with db.transaction(write=False) as session:
         settings.refresh_calendar(session, force=True)
     source = calendar.years_covered([year])[year]
@@ -194,7 +198,7 @@ def limits_group() -> None:
 @click.argument("value", type=int)
 def limits_set(process_key: str, name: str, value: int) -> None:
     """修改期限（只影响此后新发起的案件） / change a time limit for new cases."""
-    from app.services import settings
+    from app.services.admin import settings
     try:
         with db.transaction() as session:
             settings.set_time_limit(session, process_key, name, value, "cli")

@@ -6,7 +6,8 @@ import signal
 import time
 
 from app import db
-from app.services import messages, timers
+from app.services.runtime import messages
+from app.services.runtime import timers
 
 log = logging.getLogger("jiefen.worker")
 

@@ -98,7 +98,8 @@ def load_users(url: str) -> dict:
 def prepare(database: Database) -> Database:
     """Migrate, seed the demo people, deploy the benchmark diagrams; leaves the services pointed at it."""
     from app import db, migrate
-    from app.services import demo, deployments
+    from app.demo import people as demo
+    from app.services.design import deployments
     from bench import bpmn
     use(database.url)
     migrate.upgrade(database.url)

@@ -92,7 +92,7 @@ def _pad(url: str, users: dict, padding: int) -> None:
 
 
 def run(pg_server: str) -> dict:
-    from app.services import instances
+    from app.services.runtime import instances
     database = common.prepare(common.fresh_postgres(pg_server, DB_NAME))
     users = database.users
     common.log(f"http: starting {REAL_CASES} real cases")

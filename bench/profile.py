@@ -17,28 +17,28 @@ from sqlalchemy import event
 from bench import bpmn, common
 
 PHASES = [  # (object, attribute, label); indentation in the label shows nesting
-    ("app.services.tasks", "complete", "tasks.complete (whole call)"),
+    ("app.services.runtime.tasks", "complete", "tasks.complete (whole call)"),
     ("app.db", "transaction", "  db.transaction enter+exit (checkout, pre-ping, BEGIN, COMMIT, close)"),
-    ("app.services.timers", "tick_if_due", "  timers.tick_if_due"),
-    ("app.services.settings", "refresh_calendar", "  settings.refresh_calendar"),
-    ("app.services.tasks", "_task", "  _task (SELECT task)"),
-    ("app.services.tasks", "require_task_access", "  require_task_access"),
-    ("app.services.commands", "lock_instance", "  commands.lock_instance (SELECT … FOR UPDATE)"),
+    ("app.services.runtime.timers", "tick_if_due", "  timers.tick_if_due"),
+    ("app.services.admin.settings", "refresh_calendar", "  settings.refresh_calendar"),
+    ("app.services.runtime.tasks", "_task", "  _task (SELECT task)"),
+    ("app.services.runtime.tasks", "require_task_access", "  require_task_access"),
+    ("app.services.runtime.commands", "lock_instance", "  commands.lock_instance (SELECT … FOR UPDATE)"),
     ("sqlalchemy.orm.Session", "refresh", "  session.refresh(task)"),
-    ("app.services.tasks", "_form", "  _form (SELECT forms)"),
-    ("app.services.tasks", "validate_submission", "  validate_submission (marshmallow)"),
-    ("app.services.commands", "restore", "  commands.restore (JSON → workflow)"),
+    ("app.services.runtime.tasks", "_form", "  _form (SELECT forms)"),
+    ("app.services.runtime.tasks", "validate_submission", "  validate_submission (marshmallow)"),
+    ("app.services.runtime.commands", "restore", "  commands.restore (JSON → workflow)"),
     ("app.engine.runtime.Runtime", "complete", "  Runtime.complete (task.run)"),
     ("app.engine.runtime.Runtime", "step", "  Runtime.step (engine steps)"),
-    ("app.services.commands", "save", "  commands.save"),
+    ("app.services.runtime.commands", "save", "  commands.save"),
     ("app.engine.runtime.Runtime", "current_data", "    Runtime.current_data"),
-    ("app.services.commands", "_project_tasks", "    _project_tasks (SELECT open tasks, INSERT new)"),
+    ("app.services.runtime.commands", "_project_tasks", "    _project_tasks (SELECT open tasks, INSERT new)"),
     ("app.engine.runtime.Runtime", "dump", "    Runtime.dump (workflow → JSON)"),
     ("app.engine.runtime.Runtime", "next_timer_due", "    Runtime.next_timer_due"),
-    ("app.services.commands", "_sync_search_values", "    _sync_search_values"),
-    ("app.services.commands", "audit", "    commands.audit"),
+    ("app.services.runtime.commands", "_sync_search_values", "    _sync_search_values"),
+    ("app.services.runtime.commands", "audit", "    commands.audit"),
     ("sqlalchemy.orm.Session", "flush", "    session.flush (incl. autoflush; UPDATE instance, task; INSERT audit)"),
-    ("app.services.tasks", "instance_summary", "  instance_summary (SELECT open tasks, definition)"),
+    ("app.services.runtime.tasks", "instance_summary", "  instance_summary (SELECT open tasks, definition)"),
     ("sqlalchemy.orm.Session", "commit", "  session.commit"),
 ]
 
@@ -120,7 +120,8 @@ class Phases:
 
 
 def _advance(users, n):
-    from app.services import instances, tasks
+    from app.services.runtime import instances
+    from app.services.runtime import tasks
     user = users["mediator1"]
     ids = []
     for _ in range(n):
@@ -132,7 +133,7 @@ def _advance(users, n):
 
 
 def _complete_all(users, ids):
-    from app.services import tasks
+    from app.services.runtime import tasks
     t0 = time.perf_counter()
     for task_id in ids:
         tasks.complete(task_id, users["mediator1"], dict(bpmn.FORM_DATA))
@@ -190,7 +191,7 @@ def main() -> None:
         _sql_census(database.url, database.users, ids[2 * n:2 * n + n // 2])
         profiler = cProfile.Profile()
         user = database.users["mediator1"]
-        from app.services import tasks
+        from app.services.runtime import tasks
         profiler.enable()
         for task_id in ids[2 * n + n // 2:]:
             tasks.complete(task_id, user, dict(bpmn.FORM_DATA))

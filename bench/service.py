@@ -12,7 +12,8 @@ from sqlalchemy import event, func, select
 
 from app import db
 from app.models import ProcessInstance
-from app.services import instances, tasks
+from app.services.runtime import instances
+from app.services.runtime import tasks
 from bench import bpmn, floor
 from bench.common import log, p50_p95, timed
 

@@ -65,7 +65,8 @@ TASKS = {  # process -> user tasks a case may wait in: (element id, name, candid
 def prepare(database: common.Database) -> common.Database:
     """Migrate, seed the demo people, deploy the shipped processes (as `make run` does)."""
     from app import migrate
-    from app.services import demo, deployments
+    from app.demo import people as demo
+    from app.services.design import deployments
     common.use(database.url)
     migrate.upgrade(database.url)
     with db.transaction(database.url) as s:
@@ -267,12 +268,12 @@ def cases(today: date) -> list[tuple[str, dict | None]]:
 
 
 def _categories() -> dict:
-    from app.services.supervision import CATEGORIES
+    from app.services.supervision.console import CATEGORIES
     return CATEGORIES
 
 
 def _call(url: str, user, filters: dict | None):
-    from app.services import supervision
+    from app.services.supervision import console as supervision
     with db.transaction(url, write=False) as s:
         if filters is None:
             return supervision.overview(s, user)

@@ -15,7 +15,7 @@ from bench.common import cpu_ticks, log
 
 
 def _complete_chains(user, first_task_ids: list[str]) -> int:
-    from app.services import tasks
+    from app.services.runtime import tasks
     done = 0
     for task_id in first_task_ids:
         while task_id is not None:
@@ -37,7 +37,7 @@ def _worker(url: str, warmup_ids: list[str], work_ids: list[str], barrier, resul
 
 
 def measure(users: dict, url: str, processes: int = 2, instances_per_process: int = 150, warmup: int = 2) -> dict:
-    from app.services import instances
+    from app.services.runtime import instances
     user = users["mediator1"]
     total = processes * (instances_per_process + warmup)
     log(f"  throughput: starting {total} instances for {processes} worker processes")

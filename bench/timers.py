@@ -12,7 +12,8 @@ from sqlalchemy import func, insert, select
 from app import db
 from app.engine import clock
 from app.models import InstanceVariable, ProcessInstance
-from app.services import instances, timers
+from app.services.runtime import instances
+from app.services.runtime import timers
 from bench.common import log, timed
 
 AS_OF = datetime(2030, 1, 2, tzinfo=clock.BEIJING)

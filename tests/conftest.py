@@ -84,7 +84,7 @@ def database_url(tmp_path_factory, worker_id, request) -> str:
     os.environ["DATABASE_URL"] = url
     os.environ["JIEFEN_ALLOW_TIME_TRAVEL"] = "1"
     from app import db, migrate
-    from app.services import demo
+    from app.demo import people as demo
     migrate.upgrade(url)
     with db.transaction(url) as session:
         demo.seed_demo(session)
@@ -98,7 +98,7 @@ def clean_state(request, database_url):
     from app import db
     from app.engine.specs import SPECS
     from app.engine.workdays import calendar
-    from app.services.access import forget_tree
+    from app.services.people.access import forget_tree
     engine = db.get_engine(database_url)
     with engine.begin() as conn:
         if KIND == "postgres":
@@ -125,7 +125,7 @@ def users(database_url):
 def deploy(database_url):
     """Deploy a BPMN file from tests/bpmn (or an XML string) with the test forms; returns the definition."""
     from app import db
-    from app.services import deployments
+    from app.services.design import deployments
 
     def _deploy(name_or_xml: str, forms: dict | None = None):
         xml = (BPMN_DIR / name_or_xml).read_text() if name_or_xml.endswith(".bpmn") else name_or_xml
@@ -146,7 +146,7 @@ def session(database_url):
 def deploy_process(database_url):
     """Deploy shipped procedures (processes/<key>.bpmn with forms/) exactly as `make run` does."""
     from app import config, db
-    from app.services import deployments
+    from app.services.design import deployments
 
     def _deploy(*keys: str):
         definitions = {}

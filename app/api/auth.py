@@ -7,7 +7,7 @@ from functools import wraps
 from flask import g, request, session
 
 from app import db
-from app.services import people
+from app.services.people import accounts as people
 from app.services.errors import Forbidden, Unauthorized
 
 

@@ -10,6 +10,9 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from app.api import api
+from flask_babel import gettext
+
+from app.http import status_of
 from app.services.errors import ServiceError
 
 log = logging.getLogger("jiefen.api")
@@ -40,7 +43,8 @@ def _refuse_nul_bytes():
 
 @api.errorhandler(ServiceError)
 def _service_error(err: ServiceError):
-    return error_response(err.status, err.code, err.message, err.fields, err.details)
+    shown = err.render(gettext)
+    return error_response(status_of(err), err.code, shown["message"], shown["fields"], shown["details"])
 
 
 MARSHMALLOW_MESSAGES = {  # marshmallow's own messages for fields that set none, as a clerk reads them

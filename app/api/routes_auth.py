@@ -8,7 +8,7 @@ from app.api import api
 from app.api.auth import current_token, login_required
 from app.api.schemas import TokenRequest
 from app.api.util import body
-from app.services import people
+from app.services.people import accounts as people
 
 
 def user_json(user) -> dict:

@@ -14,16 +14,15 @@ from app.api.auth import login_required
 from app.api.schemas_designer import (CompareQuery, DeployRequest, DesignRequest, DraftSaveRequest,
                                       MigrationRequest, ScenarioRunRequest)
 from app.api.util import body, query
-from app.services import compare, designs, migration, scenarios
-from app.services.errors import BadRequest, Invalid, NotFound, ServiceError
+from app.services.design import compare
+from app.services.design import drafts as designs
+from app.services.design import migration
+from app.services.design import scenarios
+from app.services.errors import BadRequest, Invalid, NotFound, ServiceError, TooLarge, UnsupportedType
 
 XML_TYPES = ("application/xml", "text/xml")
 JSON_SLACK = 64 * 1024  # JSON quoting of the diagram and the body's own keys
 MAX_VERSION = 2**31 - 1   # the column's range: a larger version in a path names nothing
-
-
-class UnsupportedType(ServiceError):
-    status, code = 415, "unsupported_media_type"
 
 
 def designer_required(view):
@@ -41,7 +40,7 @@ def _design_body(schema=DesignRequest) -> tuple[str, dict | None, dict]:
     mimetype = request.mimetype
     limit = designs.MAX_BPMN_BYTES if mimetype in XML_TYPES else designs.MAX_BPMN_BYTES + designs.MAX_FORMS_BYTES + JSON_SLACK
     if (request.content_length or 0) > limit:
-        raise designs.TooLarge(f"上传内容过大（{request.content_length // 1024} KB），上限 {limit // 1024} KB / payload too large")
+        raise TooLarge(f"上传内容过大（{request.content_length // 1024} KB），上限 {limit // 1024} KB / payload too large")
     if mimetype in XML_TYPES:
         try:
             return request.get_data().decode("utf-8"), None, {}
@@ -190,7 +189,7 @@ def list_scenarios(key: str):
 @designer_required
 def store_scenario(key: str, name: str):
     if (request.content_length or 0) > scenarios.MAX_SCENARIO_BYTES:
-        raise designs.TooLarge(f"情景文件过大，上限 {scenarios.MAX_SCENARIO_BYTES // 1024} KB / scenario too large")
+        raise TooLarge(f"情景文件过大，上限 {scenarios.MAX_SCENARIO_BYTES // 1024} KB / scenario too large")
     content = request.get_json(silent=True)
     if not isinstance(content, dict):
         raise BadRequest("请求体应为情景文件的 JSON 对象（Content-Type: application/json） / body must be a JSON object")

@@ -8,7 +8,9 @@ from app.api import api
 from app.api.auth import login_required
 from app.api.schemas import InstanceQuery, StartRequest
 from app.api.util import body, query
-from app.services import cases, inbox, instances
+from app.services.inbox import cases
+from app.services.inbox import worklist as inbox
+from app.services.runtime import instances
 from app.services.errors import NotFound
 
 MAX_ID = 2**31 - 1  # the id column's range: a larger id names no case (and PostgreSQL would refuse the query)

@@ -10,7 +10,8 @@ from app.api.auth import login_required
 from app.api.openapi import spec
 from app.api.schemas import MessageRequest
 from app.api.util import body
-from app.services import cases, messages
+from app.services.inbox import cases
+from app.services.runtime import messages
 
 
 @api.get("/health")

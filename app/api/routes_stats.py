@@ -12,7 +12,9 @@ from app.api import api, openapi
 from app.api.auth import login_required
 from app.api.schemas import REQ, Strict
 from app.api.util import query
-from app.services import access, stats, stats_export
+from app.services.people import access
+from app.services.reporting import stats
+from app.services.reporting import stats_export
 
 
 class StatsQuery(Strict):

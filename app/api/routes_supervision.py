@@ -10,7 +10,8 @@ from app.api.auth import login_required
 from app.api.schemas import (BatchPreviewRequest, BatchRequest, CaseSearchQuery, OverviewQuery, ReassignRequest,
                              ReasonRequest, ResetRequest, VariablesRequest)
 from app.api.util import body, query
-from app.services import repairs, supervision
+from app.services.supervision import repairs
+from app.services.supervision import console as supervision
 
 
 @api.get("/supervision/overview")

@@ -9,7 +9,9 @@ from app.api import api
 from app.api.auth import login_required
 from app.api.schemas import AssignRequest, CommentRequest, CompleteRequest, DraftRequest, TaskQuery
 from app.api.util import body, query
-from app.services import collab, inbox, tasks
+from app.services.inbox import collab
+from app.services.inbox import worklist as inbox
+from app.services.runtime import tasks
 from app.services.errors import BadRequest
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from flask import Blueprint, abort, g, redirect, request, send_from_directory, session, url_for
 
 from app import config, db
-from app.services import people
+from app.services.people import accounts as people
 from app.services.errors import Unauthorized
 
 web = Blueprint("web", __name__, template_folder="templates", static_folder="static", static_url_path="/static/web")

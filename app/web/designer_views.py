@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from app import db
 from app.models import Role
-from app.services import designs
-from app.services.designs import KEY_PATTERN  # a process key or a form key: the same pattern everywhere
+from app.services.design import drafts as designs
+from app.services.design.drafts import KEY_PATTERN  # a process key or a form key: the same pattern everywhere
 from app.services.errors import NotFound
 from app.web import page_login_required, web
 

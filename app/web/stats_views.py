@@ -6,7 +6,9 @@ from flask import Response, g, render_template, request
 from flask_babel import gettext as _
 
 from app import db
-from app.services import access, stats, stats_export
+from app.services.people import access
+from app.services.reporting import stats
+from app.services.reporting import stats_export
 from app.services.errors import Invalid
 from app.web import page_login_required, web
 

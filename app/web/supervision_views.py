@@ -11,7 +11,9 @@ from marshmallow import ValidationError
 
 from app import db
 from app.api.schemas import CaseFilter, CaseSearchQuery
-from app.services import access, repairs, supervision
+from app.services.people import access
+from app.services.supervision import repairs
+from app.services.supervision import console as supervision
 from app.services.errors import BadRequest, ServiceError
 from app.web import check_csrf, page_login_required, web
 

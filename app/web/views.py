@@ -13,8 +13,14 @@ from app import db
 from app.engine import clock
 from app.engine.workdays import calendar
 from app.models import ProcessDefinition, ProcessInstance, Task
-from app.services import cases, collab, deployments, inbox, people, tasks
-from app.services.commands import parsed_definition
+from app.services.inbox import cases
+from app.services.inbox import collab
+from app.services.design import deployments
+from app.services.inbox import worklist as inbox
+from app.services.people import accounts as people
+from app.services.runtime import tasks
+from app.services.runtime.commands import parsed_definition
+from app.http import status_of
 from app.services.errors import ServiceError
 from app.web import check_csrf, csrf_token, page_login_required, web
 from app.web.i18n import LANGUAGES
@@ -277,4 +283,4 @@ def _process_names(s) -> dict:
 @web.app_errorhandler(ServiceError)
 def _service_error_page(err: ServiceError):
     """Pages show service errors in Chinese on the error page (the API blueprint answers its own in JSON)."""
-    return render_template("error.html", message=err.message), err.status
+    return render_template("error.html", message=err.render(_)["message"]), status_of(err)

@@ -110,7 +110,7 @@ def test_claim_assign_comments_attachments(client, login, approval_case):
 def test_messages_endpoint(client, login, deploy):
     deploy("messages.bpmn")
     h = login("mediator1")
-    from app.services import instances
+    from app.services.runtime import instances
     from app import db
     from app.models import User
     from sqlalchemy import select

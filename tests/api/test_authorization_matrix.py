@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.services.demo import ORGANISATIONS, USERS
+from app.demo.people import ORGANISATIONS, USERS
 
 ROLES = ["intake", "mediator", "agency_head", "justice_admin", "petition_officer", "review_officer",
          "compensation_officer", "supervisor", "designer"]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.services.demo import SUPERVISION_SCOPES, USERS
-from app.services import instances
+from app.demo.people import SUPERVISION_SCOPES, USERS
+from app.services.runtime import instances
 from tests.api.test_authorization_matrix import PARENT
 
 SUPERVISING = {"supervisor", "justice_admin", "admin"}

@@ -82,7 +82,7 @@ def test_shipped_process_opened_and_downloaded_unchanged_loses_nothing(key, live
 def test_designer_renames_a_task_sees_a_broken_condition_at_its_flow_fixes_it_and_deploys(live_server, browser,
                                                                                           deploy_process):
     from app import db
-    from app.services import deployments
+    from app.services.design import deployments
 
     deploy_process("mediation")
     page = browser.new_page(viewport={"width": 1400, "height": 900})
@@ -176,7 +176,7 @@ def _deploy_changed_mediation(database_url, replace_script: bool = False):
     """Version 2 of mediation: one user task renamed; with `replace_script`, the script task map_referral (and its
     flows) replaced by one with another id, i.e. removed and added."""
     from app import db
-    from app.services import deployments
+    from app.services.design import deployments
     xml = (config.PROCESSES_DIR / "mediation.bpmn").read_text(encoding="utf-8")
     xml = xml.replace('name="受理审查（第三十一条）"', 'name="受理审查（新规）"')
     if replace_script:
@@ -208,7 +208,7 @@ def test_compare_marks_added_removed_and_changed_elements_and_lists_properties(l
 def test_migrate_dry_run_then_move_the_listed_cases(live_server, browser, deploy_process, database_url, users):
     from app import db
     from app.models import ProcessInstance
-    from app.services import instances
+    from app.services.runtime import instances
     deploy_process("mediation")
     started = instances.start("mediation", users["intake1"], {
         "case_source": "application", "application_form": "written", "received_date": "2026-11-20",
@@ -294,7 +294,7 @@ def test_scenarios_run_against_the_diagram_on_the_canvas(live_server, browser, d
 
 def _latest_version(database_url, key: str) -> int:
     from app import db
-    from app.services import deployments
+    from app.services.design import deployments
     with db.transaction(database_url, write=False) as s:
         return deployments.latest_definition(s, key).version
 

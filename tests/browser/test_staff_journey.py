@@ -158,7 +158,7 @@ def test_mediation_case_from_registration_to_refusal(live_server, browser, deplo
 
 
 def test_inbox_and_task_fit_a_phone_screen(live_server, browser, deploy_process, users):
-    from app.services import instances
+    from app.services.runtime import instances
     deploy_process("mediation")
     instances.start("mediation", users["intake1"], {
         "case_source": "application", "application_form": "written", "received_date": "2026-11-20",

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-from app.services import instances, tasks
+from app.services.runtime import instances
+from app.services.runtime import tasks
 from tests.browser.test_staff_journey import login
 from tests.services.helpers import instance, open_task
 

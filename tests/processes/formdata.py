@@ -6,8 +6,8 @@ import re
 import string
 from datetime import date, timedelta
 
-from app.services.forms import hidden, input_components
-from app.services.idcodes import _CREDIT_ALPHABET, _CREDIT_WEIGHTS, _ID_CHECK, _ID_WEIGHTS
+from app.services.runtime.forms import hidden, input_components
+from app.services.runtime.idcodes import _CREDIT_ALPHABET, _CREDIT_WEIGHTS, _ID_CHECK, _ID_WEIGHTS
 
 
 def id_card(rng: random.Random) -> str:

@@ -10,7 +10,12 @@ from SpiffWorkflow.util.task import TaskState
 from app import db
 from app.engine import clock
 from app.models import Organisation, ProcessDefinition, ProcessInstance, Task, User
-from app.services import access, commands, instances, messages, tasks, timers
+from app.services.people import access
+from app.services.runtime import commands
+from app.services.runtime import instances
+from app.services.runtime import messages
+from app.services.runtime import tasks
+from app.services.runtime import timers
 
 
 def eligible_users(task: Task) -> list[User]:

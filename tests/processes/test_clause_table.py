@@ -9,7 +9,7 @@ import re
 import pytest
 
 from app import config
-from app.services.demo import USERS
+from app.demo.people import USERS
 
 DOC = (config.ROOT / "docs" / "clauses.md").read_text(encoding="utf-8")
 PROCESSES = ["mediation", "compensation", "petition_to_review"]

@@ -16,7 +16,8 @@ from SpiffWorkflow.util.task import TaskState
 from app import db
 from app.engine import clock
 from app.models import Message, ProcessInstance
-from app.services import commands, settings
+from app.services.runtime import commands
+from app.services.admin import settings
 from tests.processes.harness import Case, eligible_users, org_code
 
 BJ = clock.BEIJING

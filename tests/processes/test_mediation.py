@@ -14,7 +14,8 @@ from SpiffWorkflow.util.task import TaskState
 from app import db
 from app.engine import clock
 from app.models import ProcessInstance
-from app.services import commands, messages
+from app.services.runtime import commands
+from app.services.runtime import messages
 from tests.processes.harness import Case, eligible_users, org_code
 
 BJ = clock.BEIJING

@@ -20,7 +20,9 @@ from SpiffWorkflow.util.task import TaskState
 from app import db
 from app.engine import clock
 from app.models import ProcessInstance
-from app.services import commands, inbox, settings
+from app.services.runtime import commands
+from app.services.inbox import worklist as inbox
+from app.services.admin import settings
 from app.services.errors import Invalid
 from tests.processes.harness import Case, eligible_users, org_code
 

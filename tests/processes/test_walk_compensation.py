@@ -24,7 +24,8 @@ from sqlalchemy import select
 from app import config, db
 from app.engine import clock
 from app.models import Message, ProcessDefinition, ProcessInstance
-from app.services import messages, tasks
+from app.services.runtime import messages
+from app.services.runtime import tasks
 from tests.processes.formdata import random_submission
 from tests.processes.harness import Case, Eligible, end_events
 

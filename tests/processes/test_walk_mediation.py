@@ -21,8 +21,9 @@ from SpiffWorkflow.util.task import TaskState
 from app import config, db
 from app.engine import clock
 from app.models import ProcessInstance
-from app.services import commands, instances
-from app.services.forms import input_components
+from app.services.runtime import commands
+from app.services.runtime import instances
+from app.services.runtime.forms import input_components
 from tests.processes.formdata import random_submission
 from tests.processes.harness import Case, eligible_users, org_code
 

@@ -36,8 +36,9 @@ from sqlalchemy import select
 from app import config, db
 from app.engine import clock
 from app.models import ProcessDefinition
-from app.services import settings, tasks
-from app.services.forms import input_components
+from app.services.admin import settings
+from app.services.runtime import tasks
+from app.services.runtime.forms import input_components
 from tests.processes.formdata import random_submission
 from tests.processes.harness import Case, Eligible, end_events, org_code
 

@@ -34,7 +34,7 @@ def audit_actions(instance_id: int) -> list[str]:
 
 
 def variables(instance_id: int) -> dict:
-    from app.services import commands
+    from app.services.runtime import commands
     with db.transaction(write=False) as s:
         inst = s.get(ProcessInstance, instance_id)
         return commands.restore(s, inst).current_data()

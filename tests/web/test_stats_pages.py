@@ -9,7 +9,7 @@ import pytest
 from openpyxl import load_workbook
 
 from app.engine import clock
-from app.services.stats_export import XLSX_MIME
+from app.services.reporting.stats_export import XLSX_MIME
 from tests.api.conftest import client, login  # noqa: F401  (the API client and token fixtures)
 from tests.processes import test_mediation as med
 from tests.processes.harness import Case

@@ -2,7 +2,7 @@
 form acts on the previewed list, and staff are kept out."""
 from __future__ import annotations
 
-from app.services import instances
+from app.services.runtime import instances
 from tests.services.helpers import audit_actions, instance, tasks_of
 from tests.web.test_pages import sign_in
 

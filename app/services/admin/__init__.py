@@ -1,0 +1,1 @@
+"""What administrators configure: the working-day calendar and the configured time limits."""

@@ -1,0 +1,1 @@
+"""流程设计: deploying definitions, drafts, comparing versions, migrating running cases, scenarios."""

@@ -1,0 +1,160 @@
+"""The supervisor's repairs, one case at a time or in a batch. Every repair needs a reason and is audited by the
+command it runs; each checks first that the case lies in the supervisor's scope. A batch acts on the exact list of
+instance ids its preview showed (and the user confirmed by count), never on a filter evaluated again."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app import db
+from app.engine import clock
+from app.models import ProcessInstance, Task, User
+from app.services.people import access
+from app.services.runtime import commands
+from app.services.runtime import instances
+from app.services.supervision import console as supervision
+from app.services.errors import Conflict, Invalid, NotFound, ServiceError
+from app.services.people.accounts import user_by_username
+
+BATCH_MAX = 500
+BATCH_OPERATIONS = {  # code -> (中文, statuses it applies to)
+    "retry": ("重试", {"error"}),
+    "suspend": ("挂起", {"running", "error"}),
+    "resume": ("恢复", {"suspended"}),
+    "cancel": ("撤销", {"running", "error", "suspended"}),
+    "reassign": ("改派", {"running", "error", "suspended"}),
+}
+
+
+def _in_scope(user: User, instance_id: int) -> None:
+    with db.transaction(write=False) as session:
+        supervision.scoped_instance(session, user, instance_id)
+
+
+def retry(instance_id: int, user: User, reason: str, expected_version: int | None = None) -> dict:
+    _in_scope(user, instance_id)
+    return instances.retry(instance_id, user, instances.require_reason(reason), expected_version)
+
+
+def suspend(instance_id: int, user: User, reason: str, expected_version: int | None = None) -> dict:
+    _in_scope(user, instance_id)
+    return instances.suspend(instance_id, user, reason, expected_version)
+
+
+def resume(instance_id: int, user: User, reason: str, expected_version: int | None = None) -> dict:
+    _in_scope(user, instance_id)
+    return instances.resume(instance_id, user, reason, expected_version)
+
+
+def cancel(instance_id: int, user: User, reason: str, expected_version: int | None = None) -> dict:
+    _in_scope(user, instance_id)
+    return instances.cancel(instance_id, user, reason, expected_version)
+
+
+def set_variables(instance_id: int, user: User, changes, reason: str, expected_version: int | None = None) -> dict:
+    _in_scope(user, instance_id)
+    return instances.set_variables(instance_id, user, changes, reason, expected_version)
+
+
+def reset(instance_id: int, user: User, element_id: str, reason: str, expected_version: int | None = None) -> dict:
+    _in_scope(user, instance_id)
+    return instances.reset(instance_id, user, element_id, reason, expected_version)
+
+
+def reassign(task_id: str, user: User, username: str | None, reason: str, instance_id: int | None = None) -> dict:
+    """Hand an open task to someone who holds its role in its organisation (or take it back to the pool with an
+    empty username). With `instance_id`, the task must belong to that case."""
+    reason = instances.require_reason(reason)
+    with db.transaction() as session:
+        query = select(Task).where(Task.id == str(task_id))
+        task = session.scalar(query.with_for_update() if db.is_postgres(session) else query)
+        if task is None or instance_id is not None and task.instance_id != instance_id:
+            raise NotFound("任务不存在或不属于此案件 / no such task")
+        supervision.scoped_instance(session, user, task.instance_id)
+        if task.status not in ("open", "suspended"):
+            raise Conflict("任务已办结或已取消，不能改派 / task is not open", code="task_not_open")
+        target = user_by_username(session, username) if username else None
+        if target is not None and task.candidate_role and \
+                task.organisation_id not in access.visible_org_ids(session, target, task.candidate_role):
+            raise Conflict(f"{target.display_name} 不具备此任务所需的角色或不在办理机构 / user cannot take this task",
+                           code="assignee_not_eligible")
+        before = task.assignee_id
+        task.assignee_id = target.id if target else None
+        commands.audit(session, user.username, "reassign", task.instance_id, task.id,
+                       {"reason": reason, "before": before, "after": task.assignee_id,
+                        "after_username": target.username if target else None})
+        return {"task_id": task.id, "assignee": target.username if target else None}
+
+
+# ---- batches -------------------------------------------------------------------------------------------------------
+def batch_preview(user: User, operation: str, filters: dict) -> dict:
+    """The exact cases a batch would act on, with whether the operation applies to each."""
+    label, statuses = _operation(operation)
+    with db.transaction(write=False) as session:
+        query = supervision.filtered_query(session, user, **filters)
+        rows = session.scalars(query.order_by(ProcessInstance.id).limit(BATCH_MAX + 1)).all()
+        if len(rows) > BATCH_MAX:
+            raise Invalid(f"筛选出的案件超过 {BATCH_MAX} 件，请缩小筛选范围后再批量{label} / too many cases for one batch",
+                          code="batch_too_large")
+        items = supervision.listing(session, rows)
+    for item in items:
+        item["applicable"] = item["status"] in statuses
+    return {"operation": operation, "operation_name": label, "count": len(items),
+            "instance_ids": [i["id"] for i in items], "items": items, "as_of": clock.now()}
+
+
+def batch_execute(user: User, operation: str, instance_ids: list[int], confirm_count: int, reason: str,
+                  username: str | None = None) -> dict:
+    """Run one operation on each listed case, each in its own transaction; one failure does not stop the rest."""
+    label, _statuses = _operation(operation)
+    reason = instances.require_reason(reason)
+    ids = list(dict.fromkeys(instance_ids))
+    if not ids:
+        raise Invalid("请先预览并选择要处理的案件 / no cases listed", fields={"instance_ids": "不能为空"})
+    if len(ids) > BATCH_MAX:
+        raise Invalid(f"一次最多批量处理 {BATCH_MAX} 件 / too many cases", fields={"instance_ids": f"最多 {BATCH_MAX} 件"})
+    if confirm_count != len(ids):
+        raise Invalid(f"确认数量（{confirm_count}）与列表中的案件数（{len(ids)}）不一致，请重新预览 / count mismatch",
+                      fields={"confirm_count": f"应为 {len(ids)}"}, code="count_mismatch")
+    if operation == "reassign" and not username:
+        raise Invalid("批量改派请填写接收人 / assignee required", fields={"username": "此项为必填项"})
+    with db.transaction(write=False) as session:
+        scope = access.supervision_org_ids(session, user)
+        outside = [i for i, org in session.execute(select(ProcessInstance.id, ProcessInstance.organisation_id)
+                                                   .where(ProcessInstance.id.in_(ids))) if org not in scope]
+        found = set(session.scalars(select(ProcessInstance.id).where(ProcessInstance.id.in_(ids))))
+    missing = [i for i in ids if i not in found]
+    if outside or missing:
+        raise NotFound(f"以下案件不存在或不在您的督办范围内：{', '.join(map(str, outside + missing))} / cases out of scope")
+    results = []
+    for instance_id in ids:
+        try:
+            _run_one(operation, instance_id, user, reason, username)
+            results.append({"id": instance_id, "ok": True, "message": f"已{label}"})
+        except ServiceError as err:
+            results.append({"id": instance_id, "ok": False, "message": err.message})
+    with db.transaction() as session:
+        commands.audit(session, user.username, "batch", None, None,
+                       {"operation": operation, "reason": reason, "instance_ids": ids, "username": username,
+                        "succeeded": [r["id"] for r in results if r["ok"]]})
+    return {"operation": operation, "count": len(ids), "succeeded": sum(r["ok"] for r in results), "results": results}
+
+
+def _run_one(operation: str, instance_id: int, user: User, reason: str, username: str | None) -> None:
+    if operation == "reassign":
+        with db.transaction(write=False) as session:
+            task_ids = list(session.scalars(select(Task.id).where(Task.instance_id == instance_id,
+                                                                  Task.status.in_(("open", "suspended")))))
+        if not task_ids:
+            raise Conflict("该案件没有待办任务 / no open task")
+        for task_id in task_ids:
+            reassign(task_id, user, username, reason)
+        return
+    {"retry": instances.retry, "suspend": instances.suspend, "resume": instances.resume,
+     "cancel": instances.cancel}[operation](instance_id, user, reason)
+
+
+def _operation(operation: str) -> tuple[str, set]:
+    if operation not in BATCH_OPERATIONS:
+        raise Invalid(f"不支持的批量操作：{operation} / unknown operation",
+                      fields={"operation": "可选：" + "、".join(BATCH_OPERATIONS)})
+    return BATCH_OPERATIONS[operation]
