@@ -40,9 +40,12 @@ class Text:
 
 
 def render(value, gettext: Callable[[str], str] | None = None):
-    """`value` with every Text in it (nested in dicts and lists too) rendered."""
+    """`value` with every Text in it (nested in dicts and lists too) rendered; a plain string that is a catalogue
+    entry (an N_ message without parameters) is translated too."""
     if isinstance(value, Text):
         return value.render(gettext)
+    if isinstance(value, str):
+        return gettext(value) if gettext and value else value
     if isinstance(value, dict):
         return {k: render(v, gettext) for k, v in value.items()}
     if isinstance(value, list):
