@@ -46,9 +46,10 @@ def test_runtime_refusal_names_the_attribute(env):
     assert str(caught.value) == "脚本不允许访问属性 format"
 
 
-def test_every_sandbox_message_has_an_english_translation():
+def test_every_sandbox_and_calendar_message_has_an_english_translation():
     catalogue = {m.id: m.string for m in read_po(PO.open("rb")) if m.id}
-    sources = [*sorted((ROOT / "app" / "engine" / "sandbox").glob("*.py")), ROOT / "app" / "engine" / "date_helpers.py"]
+    engine = ROOT / "app" / "engine"
+    sources = [*sorted((engine / "sandbox").glob("*.py")), engine / "date_helpers.py", engine / "workdays.py"]
     templates = [message for path in sources
                  for _line, message, _comments, _context in extract_from_file("python", str(path), keywords={"N_": None})]
     assert len(templates) > 30
