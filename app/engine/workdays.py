@@ -22,6 +22,7 @@ from typing import Iterable, Mapping
 import chinese_calendar
 
 from app.engine.clock import BEIJING, today
+from app.i18n import N_
 
 __all__ = ["WorkdayCalendar", "calendar", "to_date", "SOURCE_OVERRIDE", "SOURCE_CHINESE_CALENDAR",
            "SOURCE_WEEKDAYS_ONLY"]
@@ -59,7 +60,7 @@ def to_date(value: date | datetime | str) -> date:
                 return to_date(datetime.fromisoformat(text))
         except ValueError:
             pass
-    raise ValueError(f"日期格式不正确：{value!r}，应为 YYYY-MM-DD / invalid date {value!r}; expected YYYY-MM-DD")
+    raise ValueError(N_("日期格式不正确：{value}，应为 YYYY-MM-DD").format(value=repr(value)))
 
 
 @dataclass(frozen=True)
@@ -92,8 +93,8 @@ class WorkdayCalendar:
         table: dict[date, bool] = {}
         for key, value in dict(mapping).items():
             if not isinstance(value, bool):
-                raise ValueError(f"调整表中 {key} 的取值必须为 True（上班）或 False（休息） / "
-                                 f"override for {key} must be True (working day) or False (day off), got {value!r}")
+                raise ValueError(N_("调整表中 {day} 的取值必须为 True（上班）或 False（休息），不能是 {value}").format(
+                    day=key, value=repr(value)))
             table[to_date(key)] = value
         self._state = _State(overrides=table, override_years=frozenset(d.year for d in table))
 
@@ -183,7 +184,7 @@ class WorkdayCalendar:
         """
         d = to_date(d)
         if isinstance(n, bool) or not isinstance(n, int) or n < 0:
-            raise ValueError(f"工作日天数必须为非负整数：{n!r} / number of working days must be a non-negative integer")
+            raise ValueError(N_("工作日天数必须为非负整数：{days}").format(days=repr(n)))
         while n:
             d += _ONE_DAY
             if self.is_workday(d):
