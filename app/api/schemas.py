@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, fields, validate
 
+from app.services.supervision.filters import CaseFilter, CaseSearchQuery  # noqa: F401  (routes_supervision reads it here)
+
 REQ = {"required": "此项为必填项 / required", "null": "不能为空 / may not be null",
        "invalid": "格式不正确 / invalid value"}
 
@@ -66,31 +68,7 @@ class InstanceQuery(Strict):
     per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=200))
 
 
-# ---- supervision ---------------------------------------------------------------------------------------------------
-STATUSES = ["running", "completed", "error", "suspended", "cancelled"]
-CATEGORY_CODES = ["error", "overdue_task", "past_limit", "stalled", "long_locked", "suspended"]
-
-
-class CaseFilter(Strict):
-    """The filters of the supervisor's case search (also what a batch preview selects with)."""
-    status = fields.String(load_default=None, validate=validate.OneOf(STATUSES))
-    process_key = fields.String(load_default=None, validate=validate.Length(max=100))
-    version = fields.Integer(load_default=None, validate=validate.Range(min=1, max=100000))
-    organisation = fields.String(load_default=None, validate=validate.Length(max=64))
-    business_key = fields.String(load_default=None, validate=validate.Length(max=100))
-    started_from = fields.Date(load_default=None, error_messages={"invalid": "日期格式应为 YYYY-MM-DD / invalid date"})
-    started_to = fields.Date(load_default=None, error_messages={"invalid": "日期格式应为 YYYY-MM-DD / invalid date"})
-    name = fields.String(load_default=None, validate=validate.Length(max=100))
-    variable = fields.String(load_default=None, validate=validate.Length(max=100))
-    value = fields.String(load_default=None, validate=validate.Length(max=500))
-    category = fields.String(load_default=None, validate=validate.OneOf(CATEGORY_CODES))
-
-
-class CaseSearchQuery(CaseFilter):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
-    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=200))
-
-
+# ---- supervision (the case-search filters are service input: app/services/supervision/filters.py) ------------------
 class OverviewQuery(Strict):
     process_key = fields.String(load_default=None, validate=validate.Length(max=100))
 

@@ -8,14 +8,19 @@ from __future__ import annotations
 from functools import wraps
 
 from flask import g, render_template, request
-from sqlalchemy import select
 
 from app import db
-from app.models import Role
 from app.services.design import drafts as designs
+from app.services.people import accounts as people
 from app.services.design.drafts import KEY_PATTERN  # a process key or a form key: the same pattern everywhere
 from app.services.errors import NotFound
 from app.web import page_login_required, web
+
+
+@web.app_context_processor
+def _designer_globals():
+    user = g.get("user")
+    return {"can_design": bool(user and designs.may_design(user))}
 
 
 def designer_required(view):
@@ -36,7 +41,7 @@ def _checked_key(key: str) -> str:
 def _lane_roles() -> list[dict]:
     """Roles a lane may name (a lane's name is the role's Chinese name)."""
     with db.transaction(write=False) as s:
-        return [{"code": r.code, "name": r.name} for r in s.scalars(select(Role).order_by(Role.code))]
+        return people.lane_roles(s)
 
 
 @web.get("/designer")

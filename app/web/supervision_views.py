@@ -10,14 +10,13 @@ from flask_babel import gettext as _
 from marshmallow import ValidationError
 
 from app import db
-from app.api.schemas import CaseFilter, CaseSearchQuery
 from app.services.people import access
 from app.services.supervision import repairs
 from app.services.supervision import console as supervision
+from app.services.supervision.filters import FILTER_KEYS, CaseFilter, CaseSearchQuery
 from app.services.errors import BadRequest, ServiceError
 from app.web import check_csrf, page_login_required, web
 
-FILTER_KEYS = tuple(CaseFilter().fields)
 ACTION_LABELS = {"start": "发起", "complete": "办理", "timer": "期限届满", "message": "收到消息", "retry": "重试",
                  "suspend": "挂起", "resume": "恢复", "cancel": "撤销", "set_variables": "修改变量", "reset": "回退",
                  "reassign": "改派", "assign": "指派", "claim": "签收", "unclaim": "退回签收", "migrate": "迁移版本"}
@@ -26,7 +25,7 @@ ACTION_LABELS = {"start": "发起", "complete": "办理", "timer": "期限届满
 @web.app_context_processor
 def _supervision_globals():
     user = g.get("user")
-    return {"can_supervise": bool(user and user.role_codes & access.SUPERVISION_ROLES),
+    return {"can_supervise": bool(user and access.can_supervise(user)),
             "action_label": lambda a: _(ACTION_LABELS.get(a, a))}
 
 

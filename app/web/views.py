@@ -1,25 +1,16 @@
 """Staff pages: login, 我的待办, 任务办理, 发起案件, 已办, 案件详情."""
 from __future__ import annotations
 
-from datetime import timedelta
-
 from io import BytesIO
 
 from flask import flash, g, redirect, render_template, request, send_file, session, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
 
 from app import db
-from app.engine import clock
-from app.engine.workdays import calendar
-from app.models import ProcessDefinition, ProcessInstance, Task
-from app.services.inbox import cases
-from app.services.inbox import collab
-from app.services.design import deployments
+from app.services.inbox import collab, pages
 from app.services.inbox import worklist as inbox
 from app.services.people import accounts as people
 from app.services.runtime import tasks
-from app.services.runtime.commands import parsed_definition
 from app.http import status_of
 from app.services.errors import ServiceError
 from app.web import check_csrf, csrf_token, page_login_required, web
@@ -35,23 +26,17 @@ ROLE_LABELS = {"intake": "受理登记员", "mediator": "调解员", "agency_hea
 def _globals():
     return {"csrf_token": csrf_token, "current_user": g.get("user"), "lang": session.get("lang", "zh"),
             "status_label": lambda s: _(STATUS_LABELS.get(s, s)), "role_label": lambda r: _(ROLE_LABELS.get(r, r or "")),
-            "fmt_time": _fmt_time}
-
-
-def _fmt_time(value) -> str:
-    return value.astimezone(clock.BEIJING).strftime("%Y-%m-%d %H:%M") if value else ""
+            "fmt_time": pages.local_time}
 
 
 def due_label(due_at) -> tuple[str, bool]:
     """Due day and working days left (the due instant is the end of the due day)."""
-    if due_at is None:
+    due = pages.due(due_at)
+    if due is None:
         return "", False
-    due_day = (due_at.astimezone(clock.BEIJING) - timedelta(seconds=1)).date()
-    today = clock.today()
-    left = calendar.workdays_between(today, due_day)
-    if due_at < clock.now():
-        return _("%(day)s（已逾期 %(n)s 个工作日）", day=due_day.isoformat(), n=max(1, -left)), True
-    return _("%(day)s（剩余 %(n)s 个工作日）", day=due_day.isoformat(), n=left), False
+    if due["overdue"]:
+        return _("%(day)s（已逾期 %(n)s 个工作日）", day=due["day"], n=due["workdays"]), True
+    return _("%(day)s（剩余 %(n)s 个工作日）", day=due["day"], n=due["workdays"]), False
 
 
 # ---- login -------------------------------------------------------------------------------------------------------
@@ -110,40 +95,30 @@ def inbox_page():
         except ServiceError as err:
             flash(err.message, "error")
             result = inbox.list_tasks(s, g.user, page=1, per_page=20)
-        filters = collab.filters_for(s, g.user)
-        processes = _process_names(s)
-        notice = _notice(s)
+        filters = pages.saved_filters(s, g.user)
+        processes = pages.process_names(s)
+        notice = _notice(pages.outcome(s, g.user, request.args.get("completed"), request.args.get("started", type=int)))
     for item in result["items"]:
         item["due_label"], item["overdue"] = due_label(item["due_at"])
-    pages = max(1, -(-result["total"] // result["per_page"]))
-    return render_template("inbox.html", result=result, args=args, filters=filters, processes=processes, pages=pages,
+    page_count = max(1, -(-result["total"] // result["per_page"]))
+    return render_template("inbox.html", result=result, args=args, filters=filters, processes=processes, pages=page_count,
                            notice=notice)
 
 
-def _notice(session_) -> str | None:
+def _notice(outcome: dict | None) -> str | None:
     """After a submit or a start: what happened and what the next step is."""
-    task_id, instance_id = request.args.get("completed"), request.args.get("started", type=int)
-    if task_id:
-        task = session_.get(Task, task_id)
-        if task is None or task.completed_by != g.user.username:
-            return None
-        instance_id, done = task.instance_id, _("已提交“%(name)s”。", name=task.name)
-    elif instance_id:
-        inst = session_.get(ProcessInstance, instance_id)
-        if inst is None or inst.started_by != g.user.username:
-            return None
-        done = _("已发起案件 %(key)s。", key=inst.business_key)
-    else:
+    if outcome is None:
         return None
-    inst = session_.get(ProcessInstance, instance_id)
-    following = session_.scalars(select(Task).where(Task.instance_id == instance_id, Task.status == "open")).all()
-    if inst.status == "completed":
+    done = (_("已提交“%(name)s”。", name=outcome["task"]) if "task" in outcome
+            else _("已发起案件 %(key)s。", key=outcome["business_key"]))
+    if outcome["status"] == "completed":
         return done + _("案件已办结。")
-    if inst.status == "error":
-        return done + _("但后续自动处理出错，已通知管理员处理：%(msg)s", msg=inst.error_message or "")
-    if not following:
+    if outcome["status"] == "error":
+        return done + _("但后续自动处理出错，已通知管理员处理：%(msg)s", msg=outcome["error_message"] or "")
+    if not outcome["next"]:
         return done + _("案件正在等待期限届满或外部消息。")
-    steps = "、".join(f"{t.name}（{_(ROLE_LABELS.get(t.candidate_role, t.candidate_role or ''))}）" for t in following)
+    steps = "、".join(f"{t['name']}（{_(ROLE_LABELS.get(t['candidate_role'], t['candidate_role'] or ''))}）"
+                     for t in outcome["next"])
     return done + _("下一步：%(steps)s", steps=steps)
 
 
@@ -180,8 +155,8 @@ def done_page():
     page = max(1, request.args.get("page", 1, type=int))
     with db.transaction(write=False) as s:
         result = inbox.list_tasks(s, g.user, scope="mine", status="completed", sort="-completed_at", page=page)
-    pages = max(1, -(-result["total"] // result["per_page"]))
-    return render_template("done.html", result=result, pages=pages)
+    page_count = max(1, -(-result["total"] // result["per_page"]))
+    return render_template("done.html", result=result, pages=page_count)
 
 
 # ---- one task ----------------------------------------------------------------------------------------------------
@@ -189,12 +164,11 @@ def done_page():
 @page_login_required
 def task_page(task_id: str):
     with db.transaction(write=False) as s:
-        detail = inbox.task_detail(s, g.user, task_id)
-        inst = s.get(ProcessInstance, detail["instance_id"])
-        history = inbox.history(s, inst.id)
+        page = pages.task_page(s, g.user, task_id)
+    detail = page["task"]
     detail["due_label"], detail["overdue"] = due_label(detail["due_at"])
-    summary = {k: v for k, v in (inst.search_values or {}).items()}
-    return render_template("task.html", task=detail, instance=inst, history=history, summary=summary)
+    return render_template("task.html", task=detail, instance=page["instance"], history=page["history"],
+                           summary=page["summary"])
 
 
 @web.post("/tasks/<task_id>/<action>")
@@ -231,9 +205,9 @@ def task_action(task_id: str, action: str):
 @page_login_required
 def attachment(attachment_id: int):
     with db.transaction(write=False) as s:
-        item = collab.download(s, g.user, attachment_id)
-        return send_file(BytesIO(item.content), mimetype=item.content_type, as_attachment=True,
-                         download_name=item.filename)
+        item = pages.attachment_file(s, g.user, attachment_id)
+    return send_file(BytesIO(item["content"]), mimetype=item["content_type"], as_attachment=True,
+                     download_name=item["filename"])
 
 
 # ---- cases -------------------------------------------------------------------------------------------------------
@@ -241,22 +215,16 @@ def attachment(attachment_id: int):
 @page_login_required
 def case_page(instance_id: int):
     with db.transaction(write=False) as s:
-        inst = inbox.visible_instance(s, g.user, instance_id)
-        detail = cases.instance_detail(s, inst)
-        history = inbox.history(s, inst.id)
-        definition = s.get(ProcessDefinition, inst.definition_id)
-    return render_template("case.html", case=detail, instance=inst, history=history, definition=definition)
+        page = pages.case_page(s, g.user, instance_id)
+    return render_template("case.html", case=page["case"], instance=page["case"], history=page["history"],
+                           definition=page["definition"])
 
 
 @web.get("/start")
 @page_login_required
 def start_list():
     with db.transaction(write=False) as s:
-        startable = []
-        for key, name in _process_names(s).items():
-            role = cases.starter_role(s, key)
-            if role is None or role in g.user.role_codes or "admin" in g.user.role_codes:
-                startable.append({"key": key, "name": name, "role": role})
+        startable = pages.startable(s, g.user)
     return render_template("start_list.html", processes=startable)
 
 
@@ -264,20 +232,8 @@ def start_list():
 @page_login_required
 def start_page(process_key: str):
     with db.transaction(write=False) as s:
-        definition = deployments.latest_definition(s, process_key)
-        role = cases.starter_role(s, process_key)
-        form_key = parsed_definition(s, definition.id).start_form_key
-    if role and role not in g.user.role_codes and "admin" not in g.user.role_codes:
-        return render_template("error.html", message=_("您没有发起此类案件的权限")), 403
-    form = (definition.forms or {}).get(form_key) if form_key else {"components": []}
-    return render_template("start.html", definition=definition, form=form)
-
-
-def _process_names(s) -> dict:
-    names = {}
-    for d in s.scalars(select(ProcessDefinition).order_by(ProcessDefinition.key, ProcessDefinition.version)):
-        names[d.key] = d.name
-    return names
+        page = pages.start_form(s, g.user, process_key)  # Forbidden → the 403 error page
+    return render_template("start.html", definition=page["definition"], form=page["form"])
 
 
 @web.app_errorhandler(ServiceError)

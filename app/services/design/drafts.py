@@ -20,7 +20,7 @@ from app.engine.specs import executable_process
 from app.engine.errors import Problem
 from app.models import DesignDraft, ProcessDefinition, ProcessInstance, User
 from app.services.design import deployments
-from app.services.people.access import require_role
+from app.services.people.access import has_role, require_role
 from app.services.runtime.commands import audit
 from app.services.errors import Conflict, Invalid, NotFound, ServiceError, TooLarge
 
@@ -29,6 +29,10 @@ MAX_BPMN_BYTES = xml_safety.MAX_BYTES    # 2 MB
 MAX_FORMS_BYTES = 2 * 1024 * 1024
 STATUSES = ("running", "suspended", "error", "completed", "cancelled")
 KEY_PATTERN = validation.KEY_PATTERN    # a process key or a form key: the API, the pages and deployment share it
+
+
+def may_design(user: User) -> bool:
+    return has_role(user, DESIGNER_ROLES)
 
 
 def require_designer(user: User) -> None:

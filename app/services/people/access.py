@@ -63,10 +63,15 @@ def visible_org_ids(session: Session, user: User, role: str) -> set[int]:
     return {user.organisation_id}
 
 
+def can_supervise(user: User) -> bool:
+    """Only supervisors, 司法局 staff and administrators supervise."""
+    return bool(user.role_codes & SUPERVISION_ROLES)
+
+
 def supervision_org_ids(session: Session, user: User) -> set[int]:
     """Organisations whose cases `user` may supervise: the subtree of the user's organisation, or of the area it gives
-    业务指导 to (a 区司法局 supervises the whole 区). Only supervisors, 司法局 staff and administrators supervise."""
-    if not user.role_codes & SUPERVISION_ROLES:
+    业务指导 to (a 区司法局 supervises the whole 区)."""
+    if not can_supervise(user):
         raise Forbidden("您没有督办权限（需要督办领导、司法局或系统管理员角色） / supervision roles only")
     org = user.organisation
     return descendant_ids(session, org.supervision_scope_id or org.id)
@@ -85,6 +90,11 @@ def require_task_access(session: Session, user: User, task: Task) -> None:
         raise Forbidden("您无权办理此任务 / you may not act on this task")
 
 
+def has_role(user: User, roles: set[str]) -> bool:
+    """One of `roles`, or administrator (who may do everything a role may)."""
+    return bool(user.role_codes & (roles | {"admin"}))
+
+
 def require_role(user: User, roles: set[str], action: str) -> None:
-    if not (user.role_codes & (roles | {"admin"})):
+    if not has_role(user, roles):
         raise Forbidden(f"您没有{action}的权限 / not allowed")

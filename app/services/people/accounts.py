@@ -110,6 +110,11 @@ def role_code_for_lane(session: Session, lane: str | None) -> str | None:
     return session.scalar(select(Role.code).where((Role.name == lane) | (Role.code == lane)))
 
 
+def lane_roles(session: Session) -> list[dict]:
+    """The roles a lane may name (by code or Chinese name), for the designer's lane picker."""
+    return [{"code": r.code, "name": r.name} for r in session.scalars(select(Role).order_by(Role.code))]
+
+
 def create_user(session: Session, username: str, display_name: str, password: str, org: Organisation,
                 roles: list[str]) -> User:
     user = User(username=username, display_name=display_name, password_hash=hash_password(password),
