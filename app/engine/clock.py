@@ -8,10 +8,10 @@ the test set-up uses it to run the suite on a chosen day, and hands it to the se
 """
 from __future__ import annotations
 
+import os
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date, datetime, time, timedelta, timezone
-import os
 from zoneinfo import ZoneInfo
 
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -24,6 +24,11 @@ def now() -> datetime:
     """Aware UTC now, or the pinned instant."""
     pinned = _pinned.get()
     return pinned if pinned is not None else datetime.now(timezone.utc) + _SHIFT
+
+
+def to_wall(moment: datetime) -> datetime:
+    """The real-time instant of a platform instant: for comparing with timestamps the database server takes itself."""
+    return moment - _SHIFT
 
 
 def today() -> date:

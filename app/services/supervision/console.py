@@ -63,7 +63,7 @@ def long_locked_ids(session: Session, now: datetime) -> list[int]:
     lock in application_name). SQLite has one writer at a time and no row locks, so nothing to find there."""
     rows = session.execute(text(
         "SELECT application_name FROM pg_stat_activity WHERE application_name LIKE :tag AND xact_start < :since"),
-        {"tag": commands.LOCK_TAG + "%", "since": now - LOCK_LIMIT}).scalars()
+        {"tag": commands.LOCK_TAG + "%", "since": clock.to_wall(now - LOCK_LIMIT)}).scalars()
     return [int(name[len(commands.LOCK_TAG):]) for name in rows if name[len(commands.LOCK_TAG):].isdigit()]
 
 
