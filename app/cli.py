@@ -46,11 +46,10 @@ def deploy(files: tuple[Path, ...], actor: str) -> None:
     failed = False
     for path in files:
         try:
-            with db.transaction() as session:
-                result = deployments.deploy(session, path.read_bytes(), actor, filename=path.name)
-                d = result.definition
-                state = "新版本 / new version" if result.created else "内容未变，未生成新版本 / unchanged"
-                click.echo(f"{path.name}: {d.key} v{d.version} — {state}")
+            result = deployments.deploy_file(path, actor)
+            d = result.definition
+            state = "新版本 / new version" if result.created else "内容未变，未生成新版本 / unchanged"
+            click.echo(f"{path.name}: {d.key} v{d.version} — {state}")
         except ServiceError as err:
             failed = True
             click.echo(f"{path.name}: {err.message}", err=True)
@@ -106,8 +105,7 @@ def _echo_problems(problems: list[dict]) -> None:
 def seed_demo() -> None:
     """写入演示机构和用户（密码 jiefen-demo） / demo organisations and users."""
     try:
-        with db.transaction() as session:
-            created = demo.seed_demo(session)
+        created = demo.seed()
     except ServiceError as err:
         click.echo(err.message, err=True)
         sys.exit(1)
@@ -162,10 +160,9 @@ def calendar_group() -> None:
 @click.option("--note", default="", help="说明，如“2027 年春节” / note")
 def calendar_set(day: str, kind: str, note: str) -> None:
     """登记某日为工作日（调休）或休息日 / mark a day as a working day or a day off."""
-    from app.services.admin import settings
+    from app.services.admin import configure
     try:
-        with db.transaction() as session:
-            settings.set_workday(session, day, kind == "workday", note, "cli")
+        configure.set_workday(day, kind == "workday", note, "cli")
     except ValueError as err:
         click.echo(str(err), err=True)
         sys.exit(2)
@@ -198,10 +195,9 @@ def limits_group() -> None:
 @click.argument("value", type=int)
 def limits_set(process_key: str, name: str, value: int) -> None:
     """修改期限（只影响此后新发起的案件） / change a time limit for new cases."""
-    from app.services.admin import settings
+    from app.services.admin import configure
     try:
-        with db.transaction() as session:
-            settings.set_time_limit(session, process_key, name, value, "cli")
+        configure.set_time_limit(process_key, name, value, "cli")
     except ServiceError as err:
         click.echo(err.message, err=True)
         sys.exit(2)

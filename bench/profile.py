@@ -22,7 +22,7 @@ PHASES = [  # (object, attribute, label); indentation in the label shows nesting
     ("app.services.runtime.timers", "tick_if_due", "  timers.tick_if_due"),
     ("app.services.admin.settings", "refresh_calendar", "  settings.refresh_calendar"),
     ("app.services.runtime.tasks", "_task", "  _task (SELECT task)"),
-    ("app.services.runtime.tasks", "require_task_access", "  require_task_access"),
+    ("app.services.runtime.permissions", "require_task_access", "  require_task_access"),
     ("app.services.runtime.commands", "lock_instance", "  commands.lock_instance (SELECT … FOR UPDATE)"),
     ("sqlalchemy.orm.Session", "refresh", "  session.refresh(task)"),
     ("app.services.runtime.tasks", "_form", "  _form (SELECT forms)"),

@@ -16,6 +16,7 @@ from app.api.schemas_designer import (CompareQuery, DeployRequest, DesignRequest
 from app.api.util import body, query
 from app.services.design import compare
 from app.services.design import drafts as designs
+from app.services.design import permissions
 from app.services.design import migration
 from app.services.design import scenarios
 from app.services.errors import BadRequest, Invalid, NotFound, ServiceError, TooLarge, UnsupportedType
@@ -29,7 +30,7 @@ def designer_required(view):
     """Under @login_required: only designers and administrators get past, before anything else is read."""
     @wraps(view)
     def wrapper(*args, **kwargs):
-        designs.require_designer(g.user)
+        permissions.require_designer(g.user)
         return view(*args, **kwargs)
     return wrapper
 
@@ -91,11 +92,10 @@ def validate_definition():
 @designer_required
 def deploy_definition():
     bpmn, forms, data = _design_body(DeployRequest)
-    with db.transaction() as s:
-        result = designs.deploy(s, bpmn, g.user, forms, require_layout=True,
-                                check_base="base_version" in data and not data.get("force"),
-                                base_version=data.get("base_version"), from_draft="base_version" in data)
-        answer = {"key": result.definition.key, "version": result.definition.version, "created": result.created}
+    result = designs.deploy(bpmn, g.user, forms, require_layout=True,
+                            check_base="base_version" in data and not data.get("force"),
+                            base_version=data.get("base_version"), from_draft="base_version" in data)
+    answer = {"key": result.definition.key, "version": result.definition.version, "created": result.created}
     return jsonify(answer), 201 if answer["created"] else 200
 
 
@@ -121,17 +121,15 @@ def list_design_drafts():
 @designer_required
 def save_design_draft(key: str):
     data = body(DraftSaveRequest)
-    with db.transaction() as s:
-        return jsonify(designs.save_draft(s, key, data["bpmn"], data["forms"], data["row_version"], g.user,
-                                          base_version=data["base_version"]))
+    return jsonify(designs.save_draft(key, data["bpmn"], data["forms"], data["row_version"], g.user,
+                                      base_version=data["base_version"]))
 
 
 @api.delete("/design-drafts/<key>")
 @login_required
 @designer_required
 def discard_design_draft(key: str):
-    with db.transaction() as s:
-        designs.discard_draft(s, key, g.user)
+    designs.discard_draft(key, g.user)
     return "", 204
 
 
@@ -193,8 +191,7 @@ def store_scenario(key: str, name: str):
     content = request.get_json(silent=True)
     if not isinstance(content, dict):
         raise BadRequest("请求体应为情景文件的 JSON 对象（Content-Type: application/json） / body must be a JSON object")
-    with db.transaction() as s:
-        created = scenarios.store(s, key, name, content, g.user)
+    created = scenarios.store(key, name, content, g.user)
     return jsonify({"key": key, "name": name, "created": created}), 201 if created else 200
 
 
@@ -202,8 +199,7 @@ def store_scenario(key: str, name: str):
 @login_required
 @designer_required
 def delete_scenario(key: str, name: str):
-    with db.transaction() as s:
-        scenarios.remove(s, key, name, g.user)
+    scenarios.remove(key, name, g.user)
     return "", 204
 
 

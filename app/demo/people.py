@@ -8,6 +8,7 @@ from app import config
 from app.models import Organisation, User
 from app.services.people import accounts as people
 from app.services.errors import Forbidden
+from app.services.runtime import unit_of_work
 
 PASSWORD = "jiefen-demo"
 
@@ -52,6 +53,11 @@ USERS = [  # username, display name, organisation code, roles
     ("head_ly", "孔区长", "ly", ["agency_head"]),
     ("head_lysfj", "曹局长", "ly_sfj", ["agency_head"]),
 ]
+
+
+def seed() -> dict:
+    """The demo organisations and users, as one unit of work (the command line's seed-demo)."""
+    return unit_of_work.run(lambda uow: seed_demo(uow.session))
 
 
 def seed_demo(session: Session) -> dict:

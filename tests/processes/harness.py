@@ -10,7 +10,7 @@ from SpiffWorkflow.util.task import TaskState
 from app import db
 from app.engine import clock
 from app.models import Organisation, ProcessDefinition, ProcessInstance, Task, User
-from app.services.people import access
+from app.services.runtime import permissions
 from app.services.runtime import commands
 from app.services.runtime import instances
 from app.services.runtime import messages
@@ -22,7 +22,7 @@ def eligible_users(task: Task) -> list[User]:
     """Seeded users (not admin) who may act on the task by role × organisation."""
     with db.transaction(write=False) as s:
         users = [u for u in s.scalars(select(User).order_by(User.username)) if u.username != "admin"]
-        return [u for u in users if access.can_act_on_task(s, u, task)]
+        return [u for u in users if permissions.can_act_on_task(s, u, task)]
 
 
 def org_code(org_id: int | None) -> str | None:

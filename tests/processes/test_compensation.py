@@ -17,7 +17,7 @@ from app import db
 from app.engine import clock
 from app.models import Message, ProcessInstance
 from app.services.runtime import commands
-from app.services.admin import settings
+from app.services.admin import configure
 from tests.processes.harness import Case, eligible_users, org_code
 
 BJ = clock.BEIJING
@@ -349,8 +349,7 @@ def test_appraisal_cap_falls_to_no_agreement(procs, users):
 
 def test_appraisal_cap_is_configurable(procs, users):
     """max_appraisals is a configured count: a case started after an administrator lowers it to 1 stops there."""
-    with db.transaction() as s:
-        settings.set_time_limit(s, "compensation", "max_appraisals", 1, "admin")
+    configure.set_time_limit("compensation", "max_appraisals", 1, "admin")
     run = start_verified(users)
     assert run.variables["limits"]["max_appraisals"] == 1
     run.complete("task_negotiate", negotiate("appraisal"))
@@ -362,8 +361,7 @@ def test_appraisal_cap_is_configurable(procs, users):
                                           "task_no_agreement"], {"sub_end_no_agreement", "end_no_agreement"})
     assert data["appraisal_count"] == 1
     assert Run(users).variables["limits"]["max_appraisals"] == 1        # new cases take the value in force...
-    with db.transaction() as s:
-        settings.set_time_limit(s, "compensation", "max_appraisals", 3, "admin")
+    configure.set_time_limit("compensation", "max_appraisals", 3, "admin")
     assert run.variables["limits"]["max_appraisals"] == 1                # ...running cases keep theirs
 
 

@@ -22,7 +22,7 @@ from app.engine import clock
 from app.models import ProcessInstance
 from app.services.runtime import commands
 from app.services.inbox import worklist as inbox
-from app.services.admin import settings
+from app.services.admin import configure
 from app.services.errors import Invalid
 from tests.processes.harness import Case, eligible_users, org_code
 
@@ -592,8 +592,7 @@ def test_correction_extension_cannot_shorten_the_period(procs, users):
 
 def test_two_corrections_when_configured(procs, users):
     """max_corrections is a configured count: at 2 the first review after 补正 may order 补正 again."""
-    with db.transaction() as s:
-        settings.set_time_limit(s, "petition_to_review", "max_corrections", 2, "admin")
+    configure.set_time_limit("petition_to_review", "max_corrections", 2, "admin")
     run = imported(users)
     assert run.variables["limits"]["max_corrections"] == 2
     request_correction(run)

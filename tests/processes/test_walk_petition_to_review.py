@@ -36,7 +36,7 @@ from sqlalchemy import select
 from app import config, db
 from app.engine import clock
 from app.models import ProcessDefinition
-from app.services.admin import settings
+from app.services.admin import configure
 from app.services.runtime import tasks
 from app.services.runtime.forms import input_components
 from tests.processes.formdata import random_submission
@@ -125,8 +125,7 @@ def end_of(day: str) -> datetime:
 
 def set_max_corrections(value: int, current: list) -> None:
     if current[0] != value:
-        with db.transaction() as s:
-            settings.set_time_limit(s, KEY, "max_corrections", value, "admin")
+        configure.set_time_limit(KEY, "max_corrections", value, "admin")
         current[0] = value
 
 

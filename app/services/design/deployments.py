@@ -17,6 +17,7 @@ from app import config
 from app.engine import clock, validation, xml_safety
 from app.engine.errors import Problem
 from app.models import ProcessDefinition, Role
+from app.services.runtime import unit_of_work
 from app.services.runtime.commands import audit, parsed_definition
 from app.services.errors import Conflict, Invalid, NotFound
 from app.services.runtime.forms import check_conditions, structure_problems
@@ -108,6 +109,11 @@ def deploy(session: Session, bpmn: bytes | str, actor: str, filename: str = "pro
                        code="stale_version") from None
     audit(session, actor, "deploy", None, None, {"process_key": parsed.process_key, "version": version, "file": filename})
     return Deployed(definition, True)
+
+
+def deploy_file(path: Path, actor: str) -> Deployed:
+    """Deploy a BPMN file with the forms in forms/, as one unit of work (the command line's deploy)."""
+    return unit_of_work.run(lambda uow: deploy(uow.session, path.read_bytes(), actor, filename=path.name))
 
 
 def lock_key(session: Session, key: str) -> None:

@@ -20,23 +20,15 @@ from app.engine.specs import executable_process
 from app.engine.errors import Problem
 from app.models import DesignDraft, ProcessDefinition, ProcessInstance, User
 from app.services.design import deployments
-from app.services.people.access import has_role, require_role
+from app.services.design.permissions import designer, may_design, require_designer  # noqa: F401 (the surfaces' guards)
 from app.services.runtime.commands import audit
+from app.services.runtime.unit_of_work import UnitOfWork, run
 from app.services.errors import Conflict, Invalid, NotFound, ServiceError, TooLarge
 
-DESIGNER_ROLES = {"designer"}            # admin is always allowed too (access.require_role)
 MAX_BPMN_BYTES = xml_safety.MAX_BYTES    # 2 MB
 MAX_FORMS_BYTES = 2 * 1024 * 1024
 STATUSES = ("running", "suspended", "error", "completed", "cancelled")
 KEY_PATTERN = validation.KEY_PATTERN    # a process key or a form key: the API, the pages and deployment share it
-
-
-def may_design(user: User) -> bool:
-    return has_role(user, DESIGNER_ROLES)
-
-
-def require_designer(user: User) -> None:
-    require_role(user, DESIGNER_ROLES, "设计或部署流程（需要流程设计员或系统管理员角色）")
 
 
 def check_size(bpmn: str | bytes, forms: dict | None = None) -> None:
@@ -140,20 +132,22 @@ def parse_design(session: Session, bpmn: str | bytes, forms: dict | None = None)
     return parsed
 
 
-def deploy(session: Session, bpmn: str | bytes, actor: User, forms: dict | None = None, require_layout: bool = False,
+def deploy(bpmn: str | bytes, actor: User, forms: dict | None = None, require_layout: bool = False,
            check_base: bool = False, base_version: int | None = None,
            from_draft: bool = False) -> deployments.Deployed:
     """Deploy a diagram with the forms edited beside it; a problem anywhere is a 422 listing every problem. With
     `check_base`, a design started from `base_version` that a newer deploy overtook is a 409 (code stale_base).
     `from_draft` (the designer deploying the process's draft): once deployed, the draft is retired. A file upload
     leaves the draft alone — it is someone's unfinished work, and its base version now shows it is stale."""
-    check_size(bpmn, forms)
-    merged, form_problems = design_forms(bpmn, forms)
-    result = deployments.deploy(session, bpmn, actor.username, forms=merged, require_layout=require_layout,
-                                extra_problems=form_problems, check_base=check_base, base_version=base_version)
-    if from_draft:
-        session.execute(delete(DesignDraft).where(DesignDraft.process_key == result.definition.key))
-    return result
+    def act(uow: UnitOfWork) -> deployments.Deployed:
+        check_size(bpmn, forms)
+        merged, form_problems = design_forms(bpmn, forms)
+        result = deployments.deploy(uow.session, bpmn, actor.username, forms=merged, require_layout=require_layout,
+                                    extra_problems=form_problems, check_base=check_base, base_version=base_version)
+        if from_draft:
+            uow.session.execute(delete(DesignDraft).where(DesignDraft.process_key == result.definition.key))
+        return result
+    return run(act, check=designer(actor))
 
 
 # ---- drafts ----------------------------------------------------------------------------------------------------------
@@ -179,11 +173,17 @@ def list_drafts(session: Session) -> list[dict]:
             for d in session.scalars(select(DesignDraft).order_by(DesignDraft.process_key))]
 
 
-def save_draft(session: Session, key: str, bpmn: str, forms: dict, row_version: int | None, actor: User,
+def save_draft(key: str, bpmn: str, forms: dict, row_version: int | None, actor: User,
                base_version: int | None = None) -> dict:
     """Create or overwrite the draft. `row_version` must be the one the editor loaded (None for a new draft).
     A new draft records `base_version`, the deployed version it started from (default: the latest; None for a new
     process); an existing draft keeps its own unless one is given (the editor merged a newer version into it)."""
+    return run(lambda uow: _save_draft(uow.session, key, bpmn, forms, row_version, actor, base_version),
+               check=designer(actor))
+
+
+def _save_draft(session: Session, key: str, bpmn: str, forms: dict, row_version: int | None, actor: User,
+                base_version: int | None) -> dict:
     check_key(key)
     check_size(bpmn, forms)
     bad = [k for k, f in forms.items() if not isinstance(f, dict) or not KEY_PATTERN.match(k)]
@@ -218,8 +218,12 @@ def save_draft(session: Session, key: str, bpmn: str, forms: dict, row_version: 
     return {**_draft_view(draft), "latest_version": _latest_version(session, key)}
 
 
-def discard_draft(session: Session, key: str, actor: User) -> None:
+def discard_draft(key: str, actor: User) -> None:
     """Throw a draft away (404 if there is none)."""
+    run(lambda uow: _discard_draft(uow.session, key, actor), check=designer(actor))
+
+
+def _discard_draft(session: Session, key: str, actor: User) -> None:
     draft = session.scalar(select(DesignDraft).where(DesignDraft.process_key == key))
     if draft is None:
         raise NotFound(f"流程 {key} 没有草稿 / no draft")

@@ -14,10 +14,12 @@ from app.engine import clock, spec_migration
 from app.engine.errors import Incident
 from app.models import ProcessInstance, Task, User
 from app.services.people import access
-from app.services.runtime import commands
 from app.services.admin import settings
+from app.services.design.drafts import definition_of
+from app.services.design.permissions import require_designer
+from app.services.runtime import commands, unit_of_work
 from app.services.runtime.forms import input_components
-from app.services.design.drafts import definition_of, require_designer
+from app.services.runtime.unit_of_work import UnitOfWork
 from app.services.errors import Invalid, NotFound
 
 OPEN_STATUSES = ("running", "suspended", "error")
@@ -36,7 +38,8 @@ def plan(session: Session, key: str, from_version: int, to_version: int) -> dict
 
 
 def execute(key: str, from_version: int, to_version: int, instance_ids: list[int], reason: str, actor: User) -> dict:
-    """Move the listed instances that can move; the others are returned in `blocked` with the reason."""
+    """Move the listed instances that can move; the others are returned in `blocked` with the reason. Each moves in
+    its own unit of work; the designer's permission is checked once, before anything is read."""
     require_designer(actor)
     if not isinstance(reason, str) or not reason.strip():
         raise Invalid("请填写迁移原因 / a reason is required", fields={"reason": "此项为必填项 / required"})
@@ -47,28 +50,31 @@ def execute(key: str, from_version: int, to_version: int, instance_ids: list[int
         source, target = _versions(session, key, from_version, to_version)
         source_id, target_id = source.id, target.id
     result = {"movable": [], "blocked": [], "migrated": []}
+
+    def move(uow: UnitOfWork, instance_id: int) -> None:
+        session = uow.session
+        try:
+            inst = commands.lock_instance(session, instance_id)
+        except NotFound:
+            inst = None
+        if inst is None or inst.definition_id != source_id:
+            result["blocked"].append({"id": instance_id, "business_key": inst.business_key if inst else None,
+                                      "reason": f"案件不属于流程 {key} 的版本 {from_version} / not an instance of this version"})
+            return
+        if inst.status not in OPEN_STATUSES:
+            result["blocked"].append({"id": inst.id, "business_key": inst.business_key,
+                                      "reason": f"案件已不在办理中（状态 {inst.status}） / instance is no longer open"})
+            return
+        entry, reasons = _assess(session, inst, target_id)
+        if reasons:
+            result["blocked"].append({**entry, "reason": "；".join(reasons)})
+            return
+        _migrate(uow, inst, target_id, actor, reason.strip(), from_version, to_version)
+        result["movable"].append(entry)
+        result["migrated"].append(inst.id)
+
     for instance_id in dict.fromkeys(instance_ids):
-        with db.transaction() as session:
-            settings.refresh_calendar(session)
-            try:
-                inst = commands.lock_instance(session, instance_id)
-            except NotFound:
-                inst = None
-            if inst is None or inst.definition_id != source_id:
-                result["blocked"].append({"id": instance_id, "business_key": inst.business_key if inst else None,
-                                          "reason": f"案件不属于流程 {key} 的版本 {from_version} / not an instance of this version"})
-                continue
-            if inst.status not in OPEN_STATUSES:
-                result["blocked"].append({"id": inst.id, "business_key": inst.business_key,
-                                          "reason": f"案件已不在办理中（状态 {inst.status}） / instance is no longer open"})
-                continue
-            entry, reasons = _assess(session, inst, target_id)
-            if reasons:
-                result["blocked"].append({**entry, "reason": "；".join(reasons)})
-                continue
-            _migrate(session, inst, target_id, actor, reason.strip(), from_version, to_version)
-            result["movable"].append(entry)
-            result["migrated"].append(inst.id)
+        unit_of_work.run(lambda uow, instance_id=instance_id: move(uow, instance_id), calendar=True)
     return result
 
 
@@ -91,16 +97,17 @@ def _assess(session: Session, inst: ProcessInstance, target_id: int) -> tuple[di
     return entry, assessment.reasons
 
 
-def _migrate(session: Session, inst: ProcessInstance, target_id: int, actor: User, reason: str,
+def _migrate(uow: UnitOfWork, inst: ProcessInstance, target_id: int, actor: User, reason: str,
              from_version: int, to_version: int) -> None:
+    session = uow.session
     source = commands.parsed_definition(session, inst.definition_id)
     target = commands.parsed_definition(session, target_id)
     rt = spec_migration.migrate(source, inst.state, target)
     inst.definition_id = target_id
     incident = rt.step() if inst.status == "running" else None
     incident = incident or _refresh_open_tasks(session, inst, rt, target.forms)
-    commands.save(session, inst, rt, actor.username, "migrate",
-                  {"reason": reason, "from_version": from_version, "to_version": to_version}, incident)
+    uow.save(rt, actor.username, "migrate", {"reason": reason, "from_version": from_version, "to_version": to_version},
+             incident, inst=inst)
 
 
 def _refresh_open_tasks(session: Session, inst: ProcessInstance, rt, forms: dict) -> Incident | None:

@@ -35,6 +35,8 @@ from app.services.runtime import commands
 from app.services.design import deployments
 from app.services.design import drafts as designs
 from app.services.admin import settings
+from app.services.design.permissions import designer
+from app.services.runtime import unit_of_work
 from app.services.runtime.commands import audit
 from app.services.design.drafts import KEY_PATTERN
 from app.services.errors import Conflict, Invalid, NotFound, TooLarge
@@ -118,9 +120,13 @@ def _process_known(session: Session, process_key: str) -> bool:
                 or scenario_dir(process_key).is_dir())
 
 
-def store(session: Session, process_key: str, name: str, content, actor: User) -> bool:
+def store(process_key: str, name: str, content, actor: User) -> bool:
     """Attach (or replace) a scenario; True if it is new. Malformed content is a 422 saying what is wrong."""
-    designs.require_designer(actor)
+    return unit_of_work.run(lambda uow: _store(uow.session, process_key, name, content, actor),
+                            check=designer(actor))
+
+
+def _store(session: Session, process_key: str, name: str, content, actor: User) -> bool:
     scenario_dir(process_key)  # 404 for a key that cannot be a process
     if not _process_known(session, process_key):
         raise NotFound(f"流程不存在：{process_key}（请先保存草稿或部署） / unknown process")
@@ -154,8 +160,11 @@ def store(session: Session, process_key: str, name: str, content, actor: User) -
     return created
 
 
-def remove(session: Session, process_key: str, name: str, actor: User) -> None:
-    designs.require_designer(actor)
+def remove(process_key: str, name: str, actor: User) -> None:
+    unit_of_work.run(lambda uow: _remove(uow.session, process_key, name, actor), check=designer(actor))
+
+
+def _remove(session: Session, process_key: str, name: str, actor: User) -> None:
     row = session.scalar(select(ProcessScenario).where(ProcessScenario.process_key == process_key,
                                                        ProcessScenario.name == name))
     if row is None:

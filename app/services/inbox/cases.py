@@ -1,5 +1,5 @@
-"""Case-level reads and permissions for the API: which definitions exist, who may start or message what, which
-instances a user may list."""
+"""Case-level reads for the API: which definitions exist, who may start or message what, which instances a user
+may list."""
 from __future__ import annotations
 
 from sqlalchemy import func, or_, select
@@ -11,8 +11,8 @@ from app.services.people import access
 from app.services.runtime import commands
 from app.services.design import deployments
 from app.services.inbox import worklist as inbox
-from app.services.people import accounts as people
-from app.services.errors import Forbidden, NotFound
+from app.services.errors import NotFound
+from app.services.runtime import permissions
 from app.services.runtime.instances import instance_summary
 from app.services.runtime.messages import _waiting_instances
 
@@ -24,25 +24,9 @@ def definitions(session: Session) -> list[dict]:
 
 
 def starter_role(session: Session, process_key: str) -> str | None:
-    """The role whose lane holds the process's none start event (None: anyone signed in may start it)."""
+    """The role that may start the process (None: anyone signed in); `instances.start` enforces it."""
     definition = deployments.latest_definition(session, process_key)
-    parsed = commands.parsed_definition(session, definition.id)
-    for spec in parsed.spec.task_specs.values():
-        if type(spec).__name__ == "StartEvent" and type(getattr(spec, "event_definition", None)).__name__ == "NoneEventDefinition":
-            return people.role_code_for_lane(session, spec.lane)
-    return None
-
-
-def may_start(user: User, starter: str | None) -> bool:
-    """The one rule for starting a case: hold the starter role (none: anyone), or be an administrator."""
-    return not starter or starter in user.role_codes or "admin" in user.role_codes
-
-
-def require_can_start(user: User, process_key: str) -> None:
-    with db.transaction(write=False) as session:
-        role = starter_role(session, process_key)
-    if not may_start(user, role):
-        raise Forbidden(f"您没有发起此类案件的权限（需要角色 {role}） / you may not start this process")
+    return permissions.starter_role(session, commands.parsed_definition(session, definition.id))
 
 
 def require_can_message(user: User, name: str, correlation: dict) -> None:

@@ -6,12 +6,11 @@ import re
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from app import db
 from app.engine import clock
 from app.models import Attachment, Comment, SavedFilter, User
 from app.services.inbox import worklist as inbox
-from app.services.runtime.commands import audit
 from app.services.errors import Invalid, NotFound
+from app.services.runtime.unit_of_work import UnitOfWork, run
 
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 MAX_COMMENT_CHARS = 2000
@@ -26,14 +25,16 @@ def add_comment(task_id: str, user: User, text) -> Comment:
         raise Invalid("意见内容不能为空 / comment text is required", fields={"text": "此项为必填项 / required"})
     if len(text) > MAX_COMMENT_CHARS:
         raise Invalid(f"意见不超过 {MAX_COMMENT_CHARS} 字 / too long", fields={"text": "内容过长 / too long"})
-    with db.transaction() as session:
-        task, inst = inbox.visible_task(session, user, task_id)
+
+    def act(uow: UnitOfWork) -> Comment:
+        task, inst = inbox.visible_task(uow.session, user, task_id)
         comment = Comment(instance_id=inst.id, task_id=task.id, author=user.username, text=text.strip(),
                           created_at=clock.now())
-        session.add(comment)
-        audit(session, user.username, "comment", inst.id, task.id, {"text": text.strip()[:200]})
-        session.flush()
+        uow.session.add(comment)
+        uow.audit(user.username, "comment", inst.id, task.id, {"text": text.strip()[:200]})
+        uow.session.flush()
         return comment
+    return run(act)
 
 
 def upload(task_id: str, user: User, filename: str, content_type: str, content: bytes) -> Attachment:
@@ -45,15 +46,17 @@ def upload(task_id: str, user: User, filename: str, content_type: str, content: 
     if (content_type or "application/octet-stream").split(";")[0] not in ALLOWED_TYPES:
         raise Invalid("不支持此文件类型（请上传 PDF、图片、Word、Excel 或文本） / file type not allowed",
                       fields={"file": "文件类型不支持"})
-    with db.transaction() as session:
-        task, inst = inbox.visible_task(session, user, task_id)
+
+    def act(uow: UnitOfWork) -> Attachment:
+        task, inst = inbox.visible_task(uow.session, user, task_id)
         item = Attachment(instance_id=inst.id, task_id=task.id, filename=name,
                           content_type=(content_type or "application/octet-stream").split(";")[0], size=len(content),
                           content=content, uploaded_by=user.username, uploaded_at=clock.now())
-        session.add(item)
-        audit(session, user.username, "attach", inst.id, task.id, {"filename": name, "size": len(content)})
-        session.flush()
+        uow.session.add(item)
+        uow.audit(user.username, "attach", inst.id, task.id, {"filename": name, "size": len(content)})
+        uow.session.flush()
         return item
+    return run(act)
 
 
 def download(session: Session, user: User, attachment_id: int) -> Attachment:
@@ -69,12 +72,14 @@ def save_filter(user: User, name, query, shared: bool) -> SavedFilter:
         raise Invalid("请填写筛选名称（不超过 100 字） / name is required", fields={"name": "此项为必填项 / required"})
     if not isinstance(query, dict) or set(query) - {"scope", "process_key", "overdue", "q", "sort"}:
         raise Invalid("筛选条件不正确 / invalid filter", fields={"query": "只允许 scope、process_key、overdue、q、sort"})
-    with db.transaction() as session:
+
+    def act(uow: UnitOfWork) -> SavedFilter:
         item = SavedFilter(owner_id=user.id, organisation_id=user.organisation_id if shared else None,
                            name=name.strip(), query=query, created_at=clock.now())
-        session.add(item)
-        session.flush()
+        uow.session.add(item)
+        uow.session.flush()
         return item
+    return run(act)
 
 
 def filters_for(session: Session, user: User) -> list[SavedFilter]:
@@ -83,8 +88,9 @@ def filters_for(session: Session, user: User) -> list[SavedFilter]:
 
 
 def delete_filter(user: User, filter_id: int) -> None:
-    with db.transaction() as session:
-        item = session.get(SavedFilter, filter_id)
+    def act(uow: UnitOfWork) -> None:
+        item = uow.session.get(SavedFilter, filter_id)
         if item is None or item.owner_id != user.id:
             raise NotFound("筛选不存在或不是您创建的 / no such filter")
-        session.delete(item)
+        uow.session.delete(item)
+    run(act)

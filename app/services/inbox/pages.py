@@ -15,6 +15,7 @@ from app.services.design import deployments
 from app.services.inbox import cases, collab
 from app.services.inbox import worklist as inbox
 from app.services.errors import Forbidden
+from app.services.runtime import permissions
 from app.services.runtime.commands import parsed_definition
 from app.i18n import N_
 
@@ -48,7 +49,7 @@ def startable(session: Session, user: User) -> list[dict]:
     found = []
     for key, name in process_names(session).items():
         role = cases.starter_role(session, key)
-        if cases.may_start(user, role):
+        if permissions.may_start(user, role):
             found.append({"key": key, "name": name, "role": role})
     return found
 
@@ -58,7 +59,7 @@ def start_form(session: Session, user: User, process_key: str) -> dict:
     definition = deployments.latest_definition(session, process_key)
     role = cases.starter_role(session, process_key)
     form_key = parsed_definition(session, definition.id).start_form_key
-    if not cases.may_start(user, role):
+    if not permissions.may_start(user, role):
         raise Forbidden(N_("您没有发起此类案件的权限"))
     form = (definition.forms or {}).get(form_key) if form_key else {"components": []}
     return {"definition": {"key": definition.key, "name": definition.name, "version": definition.version}, "form": form}

@@ -1,13 +1,13 @@
-"""Who may see and act on what: role × organisation, with supervisory roles reaching down the organisation tree."""
+"""The reach of a user: the organisations in which they act as a role (supervisory roles reach down the organisation
+tree) and the ones they supervise. The rules built on it live beside what they guard: `runtime.permissions` (starting
+cases, tasks), `supervision.permissions` (repairs in scope), `design.permissions` (designers)."""
 from __future__ import annotations
-
-
 import time
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models import Organisation, Role, Task, User
+from app.models import Organisation, Role, User
 from app.services.errors import Forbidden
 
 SUPERVISION_ROLES = {"supervisor", "justice_admin", "admin"}
@@ -75,26 +75,3 @@ def supervision_org_ids(session: Session, user: User) -> set[int]:
         raise Forbidden("您没有督办权限（需要督办领导、司法局或系统管理员角色） / supervision roles only")
     org = user.organisation
     return descendant_ids(session, org.supervision_scope_id or org.id)
-
-
-def can_act_on_task(session: Session, user: User, task: Task) -> bool:
-    if task.assignee_id is not None:
-        return task.assignee_id == user.id or "admin" in user.role_codes
-    if task.candidate_role is None:
-        return "admin" in user.role_codes
-    return task.organisation_id in visible_org_ids(session, user, task.candidate_role)
-
-
-def require_task_access(session: Session, user: User, task: Task) -> None:
-    if not can_act_on_task(session, user, task):
-        raise Forbidden("您无权办理此任务 / you may not act on this task")
-
-
-def has_role(user: User, roles: set[str]) -> bool:
-    """One of `roles`, or administrator (who may do everything a role may)."""
-    return bool(user.role_codes & (roles | {"admin"}))
-
-
-def require_role(user: User, roles: set[str], action: str) -> None:
-    if not has_role(user, roles):
-        raise Forbidden(f"您没有{action}的权限 / not allowed")

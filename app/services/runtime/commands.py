@@ -44,9 +44,12 @@ def parsed_definition(session: Session, definition_id: int) -> ParsedDefinition:
         .where(ProcessDefinition.id == definition_id)).one())
 
 
-def lock_instance(session: Session, instance_id: int, expected_version: int | None = None) -> ProcessInstance:
-    """The instance row, locked for this transaction (PostgreSQL row lock; SQLite took the write lock at BEGIN)."""
-    query = select(ProcessInstance).where(ProcessInstance.id == instance_id)
+def lock_instance(session: Session, instance_id: int, expected_version: int | None = None,
+                  not_found: str | None = None) -> ProcessInstance:
+    """The instance row, locked for this transaction (PostgreSQL row lock; SQLite took the write lock at BEGIN).
+    `not_found`: the message when there is none (when the id came from a task, say so)."""
+    # populate_existing: a permission check may have read the row before it was locked; the locked copy wins.
+    query = select(ProcessInstance).where(ProcessInstance.id == instance_id).execution_options(populate_existing=True)
     if is_postgres(session):
         # Name the locked instance in pg_stat_activity for this transaction: how supervisors find long-held locks.
         query = query.add_columns(func.set_config("application_name", f"{LOCK_TAG}{instance_id}", True)).with_for_update()
@@ -54,7 +57,7 @@ def lock_instance(session: Session, instance_id: int, expected_version: int | No
     else:
         inst = session.scalar(query)
     if inst is None:
-        raise NotFound(f"案件不存在（编号 {instance_id}） / no such instance")
+        raise NotFound(not_found or f"案件不存在（编号 {instance_id}） / no such instance")
     if expected_version is not None and inst.version != expected_version:
         raise Conflict(f"案件已被他人更新（当前版本 {inst.version}，您看到的是 {expected_version}），请刷新后重试 / stale version",
                        code="stale_version")
@@ -173,7 +176,7 @@ def new_task_row(session, inst, rt, view, now) -> Task:
     priority = int(rt.evaluate(props["priority"], view.data)) if props.get("priority") else 0
     return Task(id=view.id, instance_id=inst.id, process_key=inst.process_key, element_id=view.element_id,
                 name=view.name, lane=view.lane,
-                candidate_role=_role_for_lane(session, view.lane), organisation_id=org_id, status="open", due_at=due,
+                candidate_role=role_for_lane(session, view.lane), organisation_id=org_id, status="open", due_at=due,
                 priority=priority, form_key=props.get("formKey"), created_at=now)
 
 
@@ -218,7 +221,8 @@ def _org_id(session, code) -> int | None:
     return _ORG_IDS[key]
 
 
-def _role_for_lane(session, lane) -> str | None:
+def role_for_lane(session, lane) -> str | None:
+    """The role a lane names (cached per database, like organisations)."""
     key = (id(session.get_bind()), lane)
     if key not in _LANE_ROLES:
         _LANE_ROLES[key] = people.role_code_for_lane(session, lane)

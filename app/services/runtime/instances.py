@@ -7,16 +7,15 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app import db
 from app.engine import clock
 from app.engine.errors import TaskNotOpen
 from app.engine.flow_lint import PLATFORM_VARIABLES
 from app.engine.runtime import Runtime
 from app.models import ProcessDefinition, ProcessInstance, Task, User
-from app.services.runtime import commands
-from app.services.design import deployments
-from app.services.runtime import messages
 from app.services.admin import settings
+from app.services.design import deployments
+from app.services.runtime import commands, permissions
+from app.services.runtime.unit_of_work import UnitOfWork, run
 from app.services.errors import BadRequest, Conflict, Invalid, NotFound
 from app.services.runtime.forms import validate_submission
 from app.services.people.accounts import org_by_code
@@ -27,127 +26,113 @@ RESERVED = PLATFORM_VARIABLES  # set by the platform at start, never by a form
 
 def start(process_key: str, actor: User, variables=None, business_key: str | None = None,
           organisation_code: str | None = None) -> dict:
-    """Start a case with the start form's fields. Returns the instance summary and its open tasks."""
-    if variables is not None and not isinstance(variables, dict):
-        raise BadRequest("variables 必须是 JSON 对象 / variables must be a JSON object")
-    with db.transaction() as session:
-        settings.refresh_calendar(session)
+    """Start a case with the start form's fields, if `actor` may start this process. Returns the instance summary
+    and its open tasks."""
+    def act(uow: UnitOfWork) -> dict:
+        session = uow.session
         definition = deployments.latest_definition(session, process_key)
         parsed = commands.parsed_definition(session, definition.id)
+        permissions.require_can_start(session, actor, parsed)
+        if variables is not None and not isinstance(variables, dict):
+            raise BadRequest("variables 必须是 JSON 对象 / variables must be a JSON object")
         form = definition.forms.get(parsed.start_form_key) if parsed.start_form_key else None
         values = _check_variables(variables or {}, form)
         org_code = organisation_code or actor.organisation.code
-        inst = _new_instance(session, definition, business_key, actor, org_code)
+        inst = new_instance(session, definition, business_key, actor, org_code)
         data = {**values, "business_key": inst.business_key, "handling_organisation": org_code,
                 "started_by": actor.username, "limits": settings.limits_for(session, process_key)}
         rt = Runtime.create(parsed, data)
         incident = rt.step()
-        saved = commands.save(session, inst, rt, actor.username, "start",
-                              {"process_key": process_key, "version": definition.version, "variables": values}, incident)
-        summary = instance_summary(session, inst, saved.open_tasks)
-    messages.deliver_outbox(saved.outbox)
-    return summary
+        saved = uow.save(rt, actor.username, "start",
+                         {"process_key": process_key, "version": definition.version, "variables": values},
+                         incident, inst=inst)
+        return instance_summary(session, inst, saved.open_tasks)
+    return run(act, calendar=True)
 
 
-def start_from_message(session: Session, definition: ProcessDefinition, name: str, payload: dict, actor: str,
-                       fallback_org_code: str | None) -> tuple[ProcessInstance, list[int]]:
-    """A message matched a message start event: a new instance whose only path is the message's.
-    Returns it with the ids of the messages it threw in its first step (delivered after commit)."""
-    parsed = commands.parsed_definition(session, definition.id)
-    org_code = payload.get("handling_organisation") or fallback_org_code
-    key = payload.get("business_key") if isinstance(payload.get("business_key"), str) else None
-    inst = _new_instance(session, definition, key, None, org_code, started_by=actor)
-    data = {"business_key": inst.business_key, "handling_organisation": org_code, "started_by": actor,
-            "limits": settings.limits_for(session, definition.key)}
-    rt = Runtime.create(parsed, data, start_message=(name, payload))
-    incident = rt.step()
-    if incident is None and not rt.deliver(name, payload):
-        raise Conflict(f"流程 {definition.key} 未在等待消息 {name} / start message not awaited")
-    incident = incident or rt.step()
-    saved = commands.save(session, inst, rt, actor, "start", {"process_key": definition.key,
-                                                               "version": definition.version, "message": name}, incident)
-    return inst, saved.outbox
+def suspend(instance_id: int, actor: User, reason: str, expected_version: int | None = None, check=None) -> dict:
+    def act(uow: UnitOfWork) -> dict:
+        inst = _require_status(uow, {"running", "error"}, "挂起")
+        rt = uow.restore()
+        inst.status = "suspended"
+        uow.save(rt, actor.username, "suspend", {"reason": require_reason(reason)})
+        return instance_summary(uow.session, inst)
+    return run(act, check=check, instance=instance_id, expected_version=expected_version)
 
 
-def suspend(instance_id: int, actor: User, reason: str, expected_version: int | None = None) -> dict:
-    return _set_status(instance_id, actor, reason, expected_version, "suspend", {"running", "error"}, "suspended")
-
-
-def resume(instance_id: int, actor: User, reason: str, expected_version: int | None = None) -> dict:
-    with db.transaction() as session:
-        inst = commands.lock_instance(session, instance_id, expected_version)
-        if inst.status != "suspended":
-            raise Conflict(_wrong_status(inst, "恢复"), code="wrong_status")
-        rt = commands.restore(session, inst)
+def resume(instance_id: int, actor: User, reason: str, expected_version: int | None = None, check=None) -> dict:
+    def act(uow: UnitOfWork) -> dict:
+        inst = _require_status(uow, {"suspended"}, "恢复")
+        rt = uow.restore()
         inst.status = "error" if inst.error_message else "running"
         incident = rt.step() if inst.status == "running" else None
-        saved = commands.save(session, inst, rt, actor.username, "resume", {"reason": require_reason(reason)}, incident)
-        summary = instance_summary(session, inst, saved.open_tasks)
-    messages.deliver_outbox(saved.outbox)
-    return summary
+        saved = uow.save(rt, actor.username, "resume", {"reason": require_reason(reason)}, incident)
+        return instance_summary(uow.session, inst, saved.open_tasks)
+    return run(act, check=check, instance=instance_id, expected_version=expected_version)
 
 
-def cancel(instance_id: int, actor: User, reason: str, expected_version: int | None = None) -> dict:
-    with db.transaction() as session:
-        inst = commands.lock_instance(session, instance_id, expected_version)
-        if inst.status in ("completed", "cancelled"):
-            raise Conflict(_wrong_status(inst, "撤销"), code="wrong_status")
-        rt = commands.restore(session, inst)
+def cancel(instance_id: int, actor: User, reason: str, expected_version: int | None = None, check=None) -> dict:
+    def act(uow: UnitOfWork) -> dict:
+        inst = _require_status(uow, {"running", "error", "suspended"}, "撤销")
+        rt = uow.restore()
         rt.cancel()
         inst.status, inst.ended_at = "cancelled", clock.now()
-        commands.save(session, inst, rt, actor.username, "cancel", {"reason": require_reason(reason)})
-        return instance_summary(session, inst)
+        uow.save(rt, actor.username, "cancel", {"reason": require_reason(reason)})
+        return instance_summary(uow.session, inst)
+    return run(act, check=check, instance=instance_id, expected_version=expected_version)
 
 
-def retry(instance_id: int, actor: User, reason: str = "", expected_version: int | None = None) -> dict:
+def retry(instance_id: int, actor: User, reason: str = "", expected_version: int | None = None, check=None) -> dict:
     """Re-run the failed task(s) of an instance in error, after its data or definition was fixed."""
-    with db.transaction() as session:
-        settings.refresh_calendar(session)
-        inst = commands.lock_instance(session, instance_id, expected_version)
-        if inst.status != "error":
-            raise Conflict(_wrong_status(inst, "重试"), code="wrong_status")
-        rt = commands.restore(session, inst)
+    def act(uow: UnitOfWork) -> dict:
+        inst = _require_status(uow, {"error"}, "重试")
+        rt = uow.restore()
         retried = rt.retry()
         previous = {"element": inst.error_element, "message": inst.error_message}
         inst.status = "running"
-        inst.error_element = inst.error_line = inst.error_message = inst.error_task_id = inst.error_at = None
-        inst.error_data = None
+        _clear_error(inst)
         incident = rt.step()
-        saved = commands.save(session, inst, rt, actor.username, "retry",
-                              {"reason": reason, "retried_tasks": retried, "previous_error": previous}, incident)
-        summary = instance_summary(session, inst, saved.open_tasks)
-    messages.deliver_outbox(saved.outbox)
-    return summary
+        saved = uow.save(rt, actor.username, "retry",
+                         {"reason": reason, "retried_tasks": retried, "previous_error": previous}, incident)
+        return instance_summary(uow.session, inst, saved.open_tasks)
+    return run(act, check=check, instance=instance_id, expected_version=expected_version, calendar=True)
 
 
-def set_variables(instance_id: int, actor: User, changes, reason: str, expected_version: int | None = None) -> dict:
-    if not isinstance(changes, dict) or not changes:
-        raise BadRequest("请提供要修改的变量（JSON 对象） / changes must be a non-empty JSON object")
-    bad = [k for k in changes if not isinstance(k, str) or k.startswith("_") or not re.fullmatch(r"[A-Za-z]\w*", k)]
-    if bad:
-        raise Invalid("变量名不合法 / invalid variable names", fields={k: "变量名须为字母开头的英文标识符" for k in bad})
-    with db.transaction() as session:
-        inst = commands.lock_instance(session, instance_id, expected_version)
-        if inst.status in ("completed", "cancelled"):
-            raise Conflict(_wrong_status(inst, "修改变量"), code="wrong_status")
-        rt = commands.restore(session, inst)
+def set_variables(instance_id: int, actor: User, changes, reason: str, expected_version: int | None = None,
+                  check=None) -> dict:
+    def checked(session: Session) -> None:  # the changes are checked after the permission, before the lock
+        if check is not None:
+            check(session)
+        if not isinstance(changes, dict) or not changes:
+            raise BadRequest("请提供要修改的变量（JSON 对象） / changes must be a non-empty JSON object")
+        bad = [k for k in changes if not isinstance(k, str) or k.startswith("_") or not re.fullmatch(r"[A-Za-z]\w*", k)]
+        if bad:
+            raise Invalid("变量名不合法 / invalid variable names", fields={k: "变量名须为字母开头的英文标识符" for k in bad})
+
+    def act(uow: UnitOfWork) -> dict:
+        inst = _require_status(uow, {"running", "error", "suspended"}, "修改变量")
+        rt = uow.restore()
         before = {k: rt.current_data().get(k) for k in changes}
         rt.set_variables(changes)
-        commands.save(session, inst, rt, actor.username, "set_variables",
-                      {"reason": require_reason(reason), "before": before, "after": changes})
-        return instance_summary(session, inst)
+        uow.save(rt, actor.username, "set_variables",
+                 {"reason": require_reason(reason), "before": before, "after": changes})
+        return instance_summary(uow.session, inst)
+    return run(act, check=checked, instance=instance_id, expected_version=expected_version)
 
 
-def reset(instance_id: int, actor: User, element_id: str, reason: str, expected_version: int | None = None) -> dict:
+def reset(instance_id: int, actor: User, element_id: str, reason: str, expected_version: int | None = None,
+          check=None) -> dict:
     """Move the token back to an earlier user task (a wrong decision, a lost document): that task opens again with
     its previous submission as the draft, and everything done after it is withdrawn (kept in the audit trail)."""
-    reason = require_reason(reason)
-    with db.transaction() as session:
-        settings.refresh_calendar(session)
-        inst = commands.lock_instance(session, instance_id, expected_version)
-        if inst.status not in ("running", "error"):
-            raise Conflict(_wrong_status(inst, "回退"), code="wrong_status")
-        rt = commands.restore(session, inst)
+    def checked(session: Session) -> None:
+        if check is not None:
+            check(session)
+        require_reason(reason)
+
+    def act(uow: UnitOfWork) -> dict:
+        session = uow.session
+        inst = _require_status(uow, {"running", "error"}, "回退")
+        rt = uow.restore()
         try:
             task_id = rt.reset_to(element_id)
         except TaskNotOpen:
@@ -160,15 +145,12 @@ def reset(instance_id: int, actor: User, element_id: str, reason: str, expected_
         previous = {"element": inst.error_element, "message": inst.error_message} if inst.error_message else None
         if not rt.failed_task_ids():  # the failure was after the reset point: it is gone with the rest
             inst.status = "running"
-            inst.error_element = inst.error_line = inst.error_message = inst.error_task_id = inst.error_at = None
-            inst.error_data = None
+            _clear_error(inst)
         incident = rt.step() if inst.status == "running" else None
-        saved = commands.save(session, inst, rt, actor.username, "reset",
-                              {"reason": reason, "element": element_id, "task": task_id, "previous_error": previous},
-                              incident)
-        summary = instance_summary(session, inst, saved.open_tasks)
-    messages.deliver_outbox(saved.outbox)
-    return summary
+        saved = uow.save(rt, actor.username, "reset", {"reason": require_reason(reason), "element": element_id,
+                                                       "task": task_id, "previous_error": previous}, incident)
+        return instance_summary(session, inst, saved.open_tasks)
+    return run(act, check=checked, instance=instance_id, expected_version=expected_version, calendar=True)
 
 
 def get(session: Session, instance_id: int) -> ProcessInstance:
@@ -203,7 +185,7 @@ def _check_variables(variables: dict, form: dict | None) -> dict:
     return validate_submission(form, variables) if form is not None else dict(variables)
 
 
-def _new_instance(session: Session, definition: ProcessDefinition, business_key: str | None, actor: User | None,
+def new_instance(session: Session, definition: ProcessDefinition, business_key: str | None, actor: User | None,
                   org_code: str, started_by: str | None = None) -> ProcessInstance:
     if business_key is not None and (not isinstance(business_key, str) or not business_key.strip() or len(business_key) > 100):
         raise Invalid("案号不能为空且不超过 100 个字符 / invalid business key", fields={"business_key": "案号格式不正确"})
@@ -234,15 +216,16 @@ def _next_business_key(session: Session, process_key: str) -> str:
     return f"{prefix}{count + 1:05d}号"
 
 
-def _set_status(instance_id, actor, reason, expected_version, action, allowed, new_status) -> dict:
-    with db.transaction() as session:
-        inst = commands.lock_instance(session, instance_id, expected_version)
-        if inst.status not in allowed:
-            raise Conflict(_wrong_status(inst, "挂起"), code="wrong_status")
-        rt = commands.restore(session, inst)
-        inst.status = new_status
-        commands.save(session, inst, rt, actor.username, action, {"reason": require_reason(reason)})
-        return instance_summary(session, inst)
+def _require_status(uow: UnitOfWork, allowed: set[str], verb: str) -> ProcessInstance:
+    inst = uow.instance
+    if inst.status not in allowed:
+        raise Conflict(_wrong_status(inst, verb), code="wrong_status")
+    return inst
+
+
+def _clear_error(inst: ProcessInstance) -> None:
+    inst.error_element = inst.error_line = inst.error_message = inst.error_task_id = inst.error_at = None
+    inst.error_data = None
 
 
 STATUS_NAMES = {"running": "办理中", "completed": "已办结", "error": "出错", "suspended": "已挂起", "cancelled": "已撤销"}

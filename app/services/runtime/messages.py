@@ -7,11 +7,14 @@ from sqlalchemy.orm import Session
 
 from app import db
 from app.engine import clock
-from app.models import InstanceVariable, Message, MessageSubscription, Organisation, ProcessInstance, User
-from app.services.runtime import commands
+from app.engine.runtime import Runtime
+from app.models import (InstanceVariable, Message, MessageSubscription, Organisation, ProcessDefinition,
+                        ProcessInstance, User)
+from app.services.admin import settings
 from app.services.design import deployments
-from app.services.runtime import instances
-from app.services.errors import BadRequest, NotFound
+from app.services.errors import BadRequest, Conflict, NotFound
+from app.services.runtime import commands, instances
+from app.services.runtime.unit_of_work import UnitOfWork, run
 
 
 def send(name, correlation, payload, actor: User) -> dict:
@@ -23,48 +26,72 @@ def send(name, correlation, payload, actor: User) -> dict:
     if not isinstance(correlation, dict) or not isinstance(payload if payload is not None else {}, dict):
         raise BadRequest("correlation 和 payload 必须是 JSON 对象 / correlation and payload must be JSON objects")
     payload = payload or {}
-    with db.transaction() as session:
+
+    def act(uow: UnitOfWork) -> dict:
         msg = Message(name=name, correlation=correlation, payload=payload, sent_by=actor.username, status="pending",
                       delivered_to=[], created_at=clock.now())
-        session.add(msg)
-        session.flush()
-        delivered, outbox = _deliver(session, msg, actor.username, actor.organisation.code)
+        uow.session.add(msg)
+        uow.session.flush()
+        delivered = _deliver(uow, msg, actor.username, actor.organisation.code)
         if not delivered:
             raise NotFound(f"没有正在等待消息“{name}”且关联条件匹配的案件 / no instance waits for this message",
                            code="no_receiver")
-    deliver_outbox(outbox)
-    return {"delivered_to": delivered}
+        return {"delivered_to": delivered}
+    return run(act)
 
 
 def deliver_outbox(message_ids: list[int]) -> None:
-    """Deliver messages thrown by instances, each in its own transaction (after the thrower committed)."""
+    """Deliver messages thrown by instances, each in its own unit of work (after the thrower committed); what the
+    receivers throw in turn is delivered after that one commits."""
     for message_id in message_ids:
-        outbox: list[int] = []
-        with db.transaction() as session:
-            query = select(Message).where(Message.id == message_id)
-            if db.is_postgres(session):
-                query = query.with_for_update(skip_locked=True)  # a worker retrying the outbox may race us
-            msg = session.scalar(query)
-            if msg is None or msg.status != "pending":
-                continue
-            source = session.get(ProcessInstance, msg.source_instance_id) if msg.source_instance_id else None
-            fallback_org = None
-            if source is not None:
-                fallback_org = session.scalar(select(Organisation.code).where(Organisation.id == source.organisation_id))
-            delivered, outbox = _deliver(session, msg, msg.sent_by, fallback_org)
-            if not delivered:
-                msg.status, msg.error = "unmatched", "没有案件在等待此消息，也没有流程以此消息启动 / nobody waits for this message"
-        deliver_outbox(outbox)
+        run(lambda uow, message_id=message_id: _deliver_pending(uow, message_id))
+
+
+def _deliver_pending(uow: UnitOfWork, message_id: int) -> None:
+    session = uow.session
+    query = select(Message).where(Message.id == message_id)
+    if db.is_postgres(session):
+        query = query.with_for_update(skip_locked=True)  # a worker retrying the outbox may race us
+    msg = session.scalar(query)
+    if msg is None or msg.status != "pending":
+        return
+    source = session.get(ProcessInstance, msg.source_instance_id) if msg.source_instance_id else None
+    fallback_org = None
+    if source is not None:
+        fallback_org = session.scalar(select(Organisation.code).where(Organisation.id == source.organisation_id))
+    if not _deliver(uow, msg, msg.sent_by, fallback_org):
+        msg.status, msg.error = "unmatched", "没有案件在等待此消息，也没有流程以此消息启动 / nobody waits for this message"
+
+
+def start_from_message(uow: UnitOfWork, definition: ProcessDefinition, name: str, payload: dict, actor: str,
+                       fallback_org_code: str | None) -> ProcessInstance:
+    """A message matched a message start event: a new instance whose only path is the message's (what it throws in
+    its first step joins the outbox)."""
+    session = uow.session
+    parsed = commands.parsed_definition(session, definition.id)
+    org_code = payload.get("handling_organisation") or fallback_org_code
+    key = payload.get("business_key") if isinstance(payload.get("business_key"), str) else None
+    inst = instances.new_instance(session, definition, key, None, org_code, started_by=actor)
+    data = {"business_key": inst.business_key, "handling_organisation": org_code, "started_by": actor,
+            "limits": settings.limits_for(session, definition.key)}
+    rt = Runtime.create(parsed, data, start_message=(name, payload))
+    incident = rt.step()
+    if incident is None and not rt.deliver(name, payload):
+        raise Conflict(f"流程 {definition.key} 未在等待消息 {name} / start message not awaited")
+    incident = incident or rt.step()
+    uow.save(rt, actor, "start", {"process_key": definition.key, "version": definition.version, "message": name},
+             incident, inst=inst)
+    return inst
 
 
 def pending_ids(session: Session, limit: int = 100) -> list[int]:
     return list(session.scalars(select(Message.id).where(Message.status == "pending").order_by(Message.id).limit(limit)))
 
 
-def _deliver(session: Session, msg: Message, actor: str, fallback_org: str | None) -> tuple[list[int], list[int]]:
-    """Deliver `msg` in the caller's transaction and record where it went.
-    Returns (instance ids reached, ids of the messages those instances threw in turn)."""
-    outbox: list[int] = []
+def _deliver(uow: UnitOfWork, msg: Message, actor: str, fallback_org: str | None) -> list[int]:
+    """Deliver `msg` in the unit of work and record where it went. Returns the instance ids reached (what those
+    instances threw in turn joins the outbox)."""
+    session = uow.session
     targets = _waiting_instances(session, msg.name, msg.correlation or _payload_correlation(msg.payload))
     delivered = []
     for instance_id in targets:
@@ -75,17 +102,14 @@ def _deliver(session: Session, msg: Message, actor: str, fallback_org: str | Non
         if not rt.deliver(msg.name, msg.payload):
             continue
         incident = rt.step()
-        saved = commands.save(session, inst, rt, actor, "message", {"message": msg.name, "message_id": msg.id}, incident)
-        outbox += saved.outbox
+        uow.save(rt, actor, "message", {"message": msg.name, "message_id": msg.id}, incident, inst=inst)
         delivered.append(inst.id)
     if not delivered:
         for definition in deployments.definitions_with_message_start(session, msg.name):
-            inst, thrown = instances.start_from_message(session, definition, msg.name, msg.payload, actor, fallback_org)
-            outbox += thrown
-            delivered.append(inst.id)
+            delivered.append(start_from_message(uow, definition, msg.name, msg.payload, actor, fallback_org).id)
     if delivered:
         msg.status, msg.delivered_to, msg.delivered_at = "delivered", delivered, clock.now()
-    return delivered, outbox
+    return delivered
 
 
 def _payload_correlation(payload: dict) -> dict:

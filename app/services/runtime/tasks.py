@@ -8,17 +8,16 @@ from app import db
 from app.engine import clock
 from app.engine.errors import TaskNotOpen
 from app.models import ProcessInstance, Task, User
-from app.services.runtime import commands
-from app.services.runtime import messages
-from app.services.admin import settings
-from app.services.runtime import timers
-from app.services.people.access import require_task_access, visible_org_ids
-from app.services.errors import Conflict, Forbidden, Invalid, NotFound
+from app.services.errors import Conflict, Invalid, NotFound
+from app.services.people.access import visible_org_ids
+from app.services.people.accounts import user_by_username
+from app.services.runtime import commands, permissions, timers
 from app.services.runtime.forms import validate_submission
 from app.services.runtime.instances import instance_summary
-from app.services.people.accounts import user_by_username
+from app.services.runtime.unit_of_work import UnitOfWork, run
 
-ASSIGNER_ROLES = {"agency_head", "supervisor", "admin"}
+
+NO_TASK = "任务不存在 / no such task"
 
 
 class _TimerDue(Exception):
@@ -40,96 +39,91 @@ def complete(task_id: str, actor: User, data, expected_version: int | None = Non
 
 
 def _complete(task_id: str, actor: User, data, expected_version: int | None, timers_checked: bool) -> dict:
-    with db.transaction() as session:
-        settings.refresh_calendar(session)
-        inst = _lock_instance_of(session, task_id, expected_version)
+    def act(uow: UnitOfWork) -> dict:
+        session, inst = uow.session, uow.instance
         task = _task(session, task_id)  # read after the lock: nobody can complete it meanwhile
-        require_task_access(session, actor, task)
+        permissions.require_task_access(session, actor, task)
         if not timers_checked and inst.next_timer_due is not None and inst.next_timer_due <= clock.now():
             raise _TimerDue(inst.id)
         _require_open(task, inst)
         if task.assignee_id is not None and task.assignee_id != actor.id and "admin" not in actor.role_codes:
             raise Conflict("此任务已由他人签收 / claimed by someone else", code="claimed_by_other")
         form = _form(session, inst.definition_id, task.form_key)
-        if isinstance(data, dict) and task.draft:
-            data = {**task.draft, **data}  # what was saved as a draft counts unless the submission overrides it
-        values = validate_submission(form, data) if form is not None else _plain(data)
-        rt = commands.restore(session, inst)
+        submitted = {**task.draft, **data} if isinstance(data, dict) and task.draft else data
+        # what was saved as a draft counts unless the submission overrides it
+        values = validate_submission(form, submitted) if form is not None else _plain(submitted)
+        rt = uow.restore()
         try:
             rt.complete(task_id, values)
         except TaskNotOpen:
             raise Conflict("任务已办理或已不在待办状态 / task is no longer open", code="task_not_open") from None
         task.data, task.draft, task.completed_by = values, None, actor.username
         incident = rt.step()
-        saved = commands.save(session, inst, rt, actor.username, "complete",
-                              {"task": task.element_id, "data": values}, incident, completed_task_id=task_id)
-        summary = instance_summary(session, inst, saved.open_tasks)
-    messages.deliver_outbox(saved.outbox)
-    return summary
+        saved = uow.save(rt, actor.username, "complete", {"task": task.element_id, "data": values}, incident,
+                         completed_task_id=task_id)
+        return instance_summary(session, inst, saved.open_tasks)
+    return run(act, instance=_instance_of(task_id), expected_version=expected_version, not_found=NO_TASK, calendar=True)
 
 
 def claim(task_id: str, actor: User) -> Task:
-    with db.transaction() as session:
-        task = _task(session, task_id, lock=True)
+    def act(uow: UnitOfWork) -> Task:
+        task = _task(uow.session, task_id, lock=True)
         _require_open(task)
-        require_task_access(session, actor, task)
+        permissions.require_task_access(uow.session, actor, task)
         if task.assignee_id not in (None, actor.id):
             raise Conflict("此任务已由他人签收 / claimed by someone else", code="claimed_by_other")
         task.assignee_id = actor.id
-        commands.audit(session, actor.username, "claim", task.instance_id, task.id, {})
+        uow.audit(actor.username, "claim", task.instance_id, task.id)
         return task
+    return run(act)
 
 
 def unclaim(task_id: str, actor: User) -> Task:
-    with db.transaction() as session:
-        task = _task(session, task_id, lock=True)
+    def act(uow: UnitOfWork) -> Task:
+        task = _task(uow.session, task_id, lock=True)
         _require_open(task)
-        if task.assignee_id != actor.id and not (actor.role_codes & ASSIGNER_ROLES):
-            raise Forbidden("只能退回自己签收的任务 / you can only release your own task")
+        permissions.require_can_release(actor, task)
         task.assignee_id = None
-        commands.audit(session, actor.username, "unclaim", task.instance_id, task.id, {})
+        uow.audit(actor.username, "unclaim", task.instance_id, task.id)
         return task
+    return run(act)
 
 
 def assign(task_id: str, actor: User, username: str) -> Task:
     """Agency heads and supervisors hand a task to a user who holds its role in its organisation."""
-    with db.transaction() as session:
-        if not actor.role_codes & ASSIGNER_ROLES:
-            raise Forbidden("只有机关负责人或督办领导可以指派任务 / only agency heads and supervisors may assign")
+    def act(uow: UnitOfWork) -> Task:
+        session = uow.session
         task = _task(session, task_id, lock=True)
         _require_open(task)
-        if task.organisation_id not in visible_org_ids(session, actor, next(iter(actor.role_codes & ASSIGNER_ROLES))) \
-                and "admin" not in actor.role_codes:
-            raise Forbidden("此任务不在您的管辖范围内 / task outside your organisation")
+        permissions.require_assign_scope(session, actor, task)
         target = user_by_username(session, username)
         if task.candidate_role and task.organisation_id not in visible_org_ids(session, target, task.candidate_role):
             raise Conflict(f"{target.display_name} 不具备此任务所需的角色或不在办理机构 / user cannot take this task",
                            code="assignee_not_eligible")
         before = task.assignee_id
         task.assignee_id = target.id
-        commands.audit(session, actor.username, "assign", task.instance_id, task.id, {"before": before, "after": target.id})
+        uow.audit(actor.username, "assign", task.instance_id, task.id, {"before": before, "after": target.id})
         return task
+    return run(act, check=lambda _session: permissions.require_assigner(actor))
 
 
 def save_draft(task_id: str, actor: User, data) -> Task:
-    with db.transaction() as session:
+    def act(uow: UnitOfWork) -> Task:
+        session = uow.session
         task = _task(session, task_id, lock=True)
         _require_open(task)
-        require_task_access(session, actor, task)
+        permissions.require_task_access(session, actor, task)
         definition_id = session.scalar(select(ProcessInstance.definition_id).where(ProcessInstance.id == task.instance_id))
         form = _form(session, definition_id, task.form_key)
         task.draft = validate_submission(form, data, partial=True) if form is not None else _plain(data)
         return task
+    return run(act)
 
 
 # ---- helpers ---------------------------------------------------------------------------------------------------------
-def _lock_instance_of(session: Session, task_id: str, expected_version: int | None):
-    """Lock the task's instance first (one query), so the task row read next is current."""
-    try:
-        return commands.lock_instance(session, select(Task.instance_id).where(Task.id == str(task_id)).scalar_subquery(),
-                                      expected_version)
-    except NotFound:
-        raise NotFound("任务不存在 / no such task") from None
+def _instance_of(task_id: str):
+    """The task's instance as a subquery: locked first (one query), so the task row read next is current."""
+    return select(Task.instance_id).where(Task.id == str(task_id)).scalar_subquery()
 
 
 def _task(session: Session, task_id: str, lock: bool = False) -> Task:
@@ -138,7 +132,7 @@ def _task(session: Session, task_id: str, lock: bool = False) -> Task:
         query = query.with_for_update()
     task = session.scalar(query)
     if task is None:
-        raise NotFound("任务不存在 / no such task")
+        raise NotFound(NO_TASK)
     return task
 
 

@@ -16,8 +16,7 @@ from app import db
 from app.engine import clock
 from app.models import ProcessInstance
 from app.services.runtime import commands
-from app.services.runtime import messages
-from app.services.admin import settings
+from app.services.runtime.unit_of_work import UnitOfWork, run
 
 log = logging.getLogger("jiefen.timers")
 BATCH = {"postgresql": 100, "sqlite": 20}
@@ -28,8 +27,7 @@ def tick_due(as_of: datetime | None = None, limit: int | None = None) -> int:
     ticked = 0
     with clock.as_of(as_of) if as_of is not None else nullcontext():
         while limit is None or ticked < limit:
-            done, outbox = _tick_batch(None if limit is None else limit - ticked)
-            messages.deliver_outbox(outbox)
+            done = run(lambda uow: _tick_batch(uow, None if limit is None else limit - ticked), calendar=True)
             ticked += done
             if done == 0:
                 break
@@ -39,38 +37,35 @@ def tick_due(as_of: datetime | None = None, limit: int | None = None) -> int:
 def tick_if_due(instance_id: int) -> None:
     """Fire the instance's due timers now, before a person acts on it: a decision submitted after its legal period
     ended must not overtake what the period's end already decided (e.g. deemed acceptance)."""
-    _done, outbox = _tick_batch(1, instance_id)
-    messages.deliver_outbox(outbox)
+    run(lambda uow: _tick_batch(uow, 1, instance_id), calendar=True)
 
 
-def _tick_batch(limit: int | None, instance_id: int | None = None) -> tuple[int, list[int]]:
-    outbox: list[int] = []
+def _tick_batch(uow: UnitOfWork, limit: int | None, instance_id: int | None = None) -> int:
+    session = uow.session
     ticked = 0
-    with db.transaction() as session:
-        settings.refresh_calendar(session)
-        size = BATCH.get(session.get_bind().dialect.name, 20)
-        query = (select(ProcessInstance)
-                 .where(ProcessInstance.status == "running", ProcessInstance.next_timer_due <= clock.now())
-                 .order_by(ProcessInstance.next_timer_due).limit(size if limit is None else min(size, limit)))
-        if instance_id is not None:
-            query = query.where(ProcessInstance.id == instance_id)
-        if db.is_postgres(session):
-            query = query.with_for_update(skip_locked=True)
-        for inst in session.scalars(query).all():
-            try:
-                with session.begin_nested():
-                    rt = commands.restore(session, inst)
-                    saved = commands.save(session, inst, rt, "system", "timer", _detail(), rt.step())
-                outbox += saved.outbox
-                ticked += 1
-            except Exception as err:  # a state that cannot even be restored: record it, never loop on it
-                log.exception("timer tick failed for instance %s", inst.id)
-                with session.begin_nested():
-                    inst.status, inst.error_message, inst.error_at = "error", f"定时器处理失败：{err}", clock.now()
-                    inst.next_timer_due = None
-                    commands.audit(session, "system", "timer", inst.id, None, {"failed": str(err)})
-                ticked += 1
-    return ticked, outbox
+    size = BATCH.get(session.get_bind().dialect.name, 20)
+    query = (select(ProcessInstance)
+             .where(ProcessInstance.status == "running", ProcessInstance.next_timer_due <= clock.now())
+             .order_by(ProcessInstance.next_timer_due).limit(size if limit is None else min(size, limit)))
+    if instance_id is not None:
+        query = query.where(ProcessInstance.id == instance_id)
+    if db.is_postgres(session):
+        query = query.with_for_update(skip_locked=True)
+    for inst in session.scalars(query).all():
+        try:
+            with session.begin_nested():
+                rt = commands.restore(session, inst)
+                saved = commands.save(session, inst, rt, "system", "timer", _detail(), rt.step())
+            uow.outbox += saved.outbox  # only what a savepoint that held is delivered
+            ticked += 1
+        except Exception as err:  # a state that cannot even be restored: record it, never loop on it
+            log.exception("timer tick failed for instance %s", inst.id)
+            with session.begin_nested():
+                inst.status, inst.error_message, inst.error_at = "error", f"定时器处理失败：{err}", clock.now()
+                inst.next_timer_due = None
+                uow.audit("system", "timer", inst.id, None, {"failed": str(err)})
+            ticked += 1
+    return ticked
 
 
 def _detail() -> dict:

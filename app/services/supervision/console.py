@@ -17,6 +17,7 @@ from app.services.people import access
 from app.services.runtime import commands
 from app.services.people import accounts as people
 from app.services.errors import Invalid, NotFound
+from app.services.supervision.permissions import scoped_instance
 
 CATEGORIES = {  # code -> (中文, English)
     "error": ("出错待处理", "Error (incident)"),
@@ -184,14 +185,6 @@ def listing(session: Session, rows: list[ProcessInstance], tasks: dict[int, list
         "open_tasks": [{"id": t.id, "element_id": t.element_id, "name": t.name, "due_at": t.due_at,
                         "overdue": bool(t.due_at and t.due_at < now)} for t in tasks.get(r.id, [])],
     } for r in rows]
-
-
-def scoped_instance(session: Session, user: User, instance_id: int) -> ProcessInstance:
-    scope = access.supervision_org_ids(session, user)  # staff get a 403 whether the case exists or not
-    inst = session.get(ProcessInstance, instance_id)
-    if inst is None or inst.organisation_id not in scope:
-        raise NotFound(f"案件不存在或不在您的督办范围内（编号 {instance_id}） / no such case in your scope")
-    return inst
 
 
 def case_view(session: Session, user: User, instance_id: int) -> dict:

@@ -1,6 +1,7 @@
 """The supervisor's repairs, one case at a time or in a batch. Every repair needs a reason and is audited by the
-command it runs; each checks first that the case lies in the supervisor's scope. A batch acts on the exact list of
-instance ids its preview showed (and the user confirmed by count), never on a filter evaluated again."""
+command it runs; each checks first, in the command's own transaction, that the case lies in the supervisor's scope
+(`supervision.permissions`). A batch acts on the exact list of instance ids its preview showed (and the user
+confirmed by count), never on a filter evaluated again."""
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -8,12 +9,13 @@ from sqlalchemy import select
 from app import db
 from app.engine import clock
 from app.models import ProcessInstance, Task, User
-from app.services.people import access
-from app.services.runtime import commands
-from app.services.runtime import instances
-from app.services.supervision import console as supervision
 from app.services.errors import Conflict, Invalid, NotFound, ServiceError
+from app.services.people import access
 from app.services.people.accounts import user_by_username
+from app.services.runtime import instances
+from app.services.runtime.unit_of_work import UnitOfWork, run
+from app.services.supervision import console as supervision
+from app.services.supervision.permissions import in_scope, scoped_instance
 
 BATCH_MAX = 500
 BATCH_OPERATIONS = {  # code -> (中文, statuses it applies to)
@@ -25,51 +27,44 @@ BATCH_OPERATIONS = {  # code -> (中文, statuses it applies to)
 }
 
 
-def _in_scope(user: User, instance_id: int) -> None:
-    with db.transaction(write=False) as session:
-        supervision.scoped_instance(session, user, instance_id)
-
-
 def retry(instance_id: int, user: User, reason: str, expected_version: int | None = None) -> dict:
-    _in_scope(user, instance_id)
-    return instances.retry(instance_id, user, instances.require_reason(reason), expected_version)
+    stripped = reason.strip() if isinstance(reason, str) else reason  # audited as require_reason returns it
+    return instances.retry(instance_id, user, stripped, expected_version, check=_scoped(user, instance_id, reason))
 
 
 def suspend(instance_id: int, user: User, reason: str, expected_version: int | None = None) -> dict:
-    _in_scope(user, instance_id)
-    return instances.suspend(instance_id, user, reason, expected_version)
+    return instances.suspend(instance_id, user, reason, expected_version, check=in_scope(user, instance_id))
 
 
 def resume(instance_id: int, user: User, reason: str, expected_version: int | None = None) -> dict:
-    _in_scope(user, instance_id)
-    return instances.resume(instance_id, user, reason, expected_version)
+    return instances.resume(instance_id, user, reason, expected_version, check=in_scope(user, instance_id))
 
 
 def cancel(instance_id: int, user: User, reason: str, expected_version: int | None = None) -> dict:
-    _in_scope(user, instance_id)
-    return instances.cancel(instance_id, user, reason, expected_version)
+    return instances.cancel(instance_id, user, reason, expected_version, check=in_scope(user, instance_id))
 
 
 def set_variables(instance_id: int, user: User, changes, reason: str, expected_version: int | None = None) -> dict:
-    _in_scope(user, instance_id)
-    return instances.set_variables(instance_id, user, changes, reason, expected_version)
+    return instances.set_variables(instance_id, user, changes, reason, expected_version,
+                                   check=in_scope(user, instance_id))
 
 
 def reset(instance_id: int, user: User, element_id: str, reason: str, expected_version: int | None = None) -> dict:
-    _in_scope(user, instance_id)
-    return instances.reset(instance_id, user, element_id, reason, expected_version)
+    return instances.reset(instance_id, user, element_id, reason, expected_version, check=in_scope(user, instance_id))
 
 
 def reassign(task_id: str, user: User, username: str | None, reason: str, instance_id: int | None = None) -> dict:
     """Hand an open task to someone who holds its role in its organisation (or take it back to the pool with an
     empty username). With `instance_id`, the task must belong to that case."""
     reason = instances.require_reason(reason)
-    with db.transaction() as session:
+
+    def act(uow: UnitOfWork) -> dict:
+        session = uow.session
         query = select(Task).where(Task.id == str(task_id))
         task = session.scalar(query.with_for_update() if db.is_postgres(session) else query)
         if task is None or instance_id is not None and task.instance_id != instance_id:
             raise NotFound("任务不存在或不属于此案件 / no such task")
-        supervision.scoped_instance(session, user, task.instance_id)
+        scoped_instance(session, user, task.instance_id)
         if task.status not in ("open", "suspended"):
             raise Conflict("任务已办结或已取消，不能改派 / task is not open", code="task_not_open")
         target = user_by_username(session, username) if username else None
@@ -79,10 +74,19 @@ def reassign(task_id: str, user: User, username: str | None, reason: str, instan
                            code="assignee_not_eligible")
         before = task.assignee_id
         task.assignee_id = target.id if target else None
-        commands.audit(session, user.username, "reassign", task.instance_id, task.id,
-                       {"reason": reason, "before": before, "after": task.assignee_id,
-                        "after_username": target.username if target else None})
+        uow.audit(user.username, "reassign", task.instance_id, task.id,
+                  {"reason": reason, "before": before, "after": task.assignee_id,
+                   "after_username": target.username if target else None})
         return {"task_id": task.id, "assignee": target.username if target else None}
+    return run(act)
+
+
+def _scoped(user: User, instance_id: int, reason: str):
+    """A retry from the supervisor needs a reason too (checked after the scope, before the case is locked)."""
+    def check(session) -> None:
+        scoped_instance(session, user, instance_id)
+        instances.require_reason(reason)
+    return check
 
 
 # ---- batches -------------------------------------------------------------------------------------------------------
@@ -132,10 +136,9 @@ def batch_execute(user: User, operation: str, instance_ids: list[int], confirm_c
             results.append({"id": instance_id, "ok": True, "message": f"已{label}"})
         except ServiceError as err:
             results.append({"id": instance_id, "ok": False, "message": err.message})
-    with db.transaction() as session:
-        commands.audit(session, user.username, "batch", None, None,
-                       {"operation": operation, "reason": reason, "instance_ids": ids, "username": username,
-                        "succeeded": [r["id"] for r in results if r["ok"]]})
+    run(lambda uow: uow.audit(user.username, "batch", None, None,
+                              {"operation": operation, "reason": reason, "instance_ids": ids, "username": username,
+                               "succeeded": [r["id"] for r in results if r["ok"]]}))
     return {"operation": operation, "count": len(ids), "succeeded": sum(r["ok"] for r in results), "results": results}
 
 

@@ -13,6 +13,7 @@ from app.http import status_of
 from app import cli, config, db
 from app.models import AuditEvent, DesignDraft, ProcessDefinition
 from app.services.design import drafts as designs
+from app.services.design import permissions
 from app.services.runtime import instances
 from app.services.runtime import tasks
 from app.services.errors import Conflict, Forbidden, Invalid, NotFound
@@ -32,9 +33,8 @@ def no_drafts_left(database_url):
 
 
 def deploy(bpmn, user, forms=None):
-    with db.transaction() as s:
-        result = designs.deploy(s, bpmn, user, forms)
-        return result.definition.key, result.definition.version, result.created
+    result = designs.deploy(bpmn, user, forms)
+    return result.definition.key, result.definition.version, result.created
 
 
 # ---- deploy -------------------------------------------------------------------------------------------------------------
@@ -79,10 +79,10 @@ def test_size_limit_and_validate_only(users):
 
 
 def test_only_designers_and_admins(users):
-    designs.require_designer(users["designer1"])
-    designs.require_designer(users["admin"])
+    permissions.require_designer(users["designer1"])
+    permissions.require_designer(users["admin"])
     with pytest.raises(Forbidden):
-        designs.require_designer(users["mediator1"])
+        permissions.require_designer(users["mediator1"])
 
 
 # ---- versions -----------------------------------------------------------------------------------------------------------
@@ -116,29 +116,23 @@ def test_draft_lifecycle_with_optimistic_lock(users):
     with db.transaction(write=False) as s:
         start = designs.get_draft(s, "single_task")
     assert (start["source"], start["row_version"], start["bpmn"]) == ("deployed", None, SINGLE)
-    with db.transaction() as s:
-        saved = designs.save_draft(s, "single_task", SINGLE.replace("办理", "审核"), {"simple_done": SIMPLE_DONE}, None, designer)
+    saved = designs.save_draft("single_task", SINGLE.replace("办理", "审核"), {"simple_done": SIMPLE_DONE}, None, designer)
     assert (saved["source"], saved["row_version"], saved["updated_by"]) == ("draft", 1, "designer1")
-    with db.transaction() as s:
-        again = designs.save_draft(s, "single_task", SINGLE, {}, 1, admin)
+    again = designs.save_draft("single_task", SINGLE, {}, 1, admin)
     assert again["row_version"] == 2
     with pytest.raises(Conflict) as stale:   # an editor still holding row_version 1
-        with db.transaction() as s:
-            designs.save_draft(s, "single_task", SINGLE, {}, 1, designer)
+        designs.save_draft("single_task", SINGLE, {}, 1, designer)
     assert status_of(stale.value) == 409 and "admin" in stale.value.message
     with pytest.raises(Conflict):            # a "new" draft over an existing one
-        with db.transaction() as s:
-            designs.save_draft(s, "single_task", SINGLE, {}, None, designer)
+        designs.save_draft("single_task", SINGLE, {}, None, designer)
     with pytest.raises(Invalid):
-        with db.transaction() as s:
-            designs.save_draft(s, "../etc", SINGLE, {}, None, designer)
+        designs.save_draft("../etc", SINGLE, {}, None, designer)
     with db.transaction(write=False) as s:
         assert designs.get_draft(s, "single_task")["row_version"] == 2
 
 
 def test_form_catalogue_lists_files_and_draft_forms(users):
-    with db.transaction() as s:
-        designs.save_draft(s, "new_process", "<draft/>", {"new_form": {"components": [
+    designs.save_draft("new_process", "<draft/>", {"new_form": {"components": [
             {"type": "text", "text": "# 新表单（草稿）"}]}}, None, users["designer1"])
     with db.transaction(write=False) as s:
         catalogue = {f["key"]: f for f in designs.form_catalogue(s)}
