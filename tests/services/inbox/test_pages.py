@@ -8,8 +8,8 @@ import pytest
 from app import db
 from app.engine import clock
 from app.services.errors import Forbidden
-from app.services.inbox import cases, pages
-from app.services.runtime import instances
+from app.services.inbox import pages
+from app.services.runtime import instances, permissions
 from tests.api.conftest import START
 
 
@@ -30,8 +30,8 @@ def test_due_counts_working_days_and_ends_on_the_due_day(database_url):
 
 def test_who_may_start_a_process(deploy, users, session):
     deploy("approval.bpmn")  # its none start event sits in the 受理登记员 lane
-    assert cases.may_start(users["intake1"], "intake") and cases.may_start(users["mediator1"], None)
-    assert cases.may_start(users["admin"], "intake") and not cases.may_start(users["mediator1"], "intake")
+    assert permissions.may_start(users["intake1"], "intake") and permissions.may_start(users["mediator1"], None)
+    assert permissions.may_start(users["admin"], "intake") and not permissions.may_start(users["mediator1"], "intake")
     assert [p["key"] for p in pages.startable(session, users["intake1"])] == ["approval"]
     assert pages.startable(session, users["intake1"])[0]["role"] == "intake"
     assert pages.startable(session, users["mediator1"]) == []
