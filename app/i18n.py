@@ -29,15 +29,6 @@ class Text:
     def __str__(self) -> str:
         return self.render()
 
-    def __repr__(self) -> str:
-        return f"Text({self.template!r}, **{self.params!r})"
-
-    def __eq__(self, other) -> bool:
-        return isinstance(other, Text) and (self.template, self.params) == (other.template, other.params)
-
-    def __hash__(self) -> int:
-        return hash(self.template)
-
 
 def render(value, gettext: Callable[[str], str] | None = None):
     """`value` with every Text in it (nested in dicts and lists too) rendered; a plain string that is a catalogue

@@ -5,13 +5,12 @@ import logging
 import re
 
 from flask import jsonify, request
+from flask_babel import gettext
 from marshmallow import ValidationError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from app.api import api
-from flask_babel import gettext
-
 from app.http import status_of
 from app.services.errors import ServiceError
 
