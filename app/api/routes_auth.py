@@ -3,12 +3,11 @@ from __future__ import annotations
 
 from flask import jsonify, request
 
-from app import db
 from app.api import api
-from app.api.auth import current_token, login_required
 from app.api.schemas import TokenRequest
 from app.api.util import body
-from app.services.people import accounts as people
+from app.auth import current_token, login_required
+from app.services.people import sessions
 
 
 def user_json(user) -> dict:
@@ -19,13 +18,12 @@ def user_json(user) -> dict:
 @api.post("/auth/token")
 def issue_token():
     data = body(TokenRequest)
-    token, user = people.login(data["username"], data["password"], request.remote_addr)
+    token, user = sessions.login(data["username"], data["password"], request.remote_addr)
     return jsonify({"token": token, "user": user_json(user)}), 201
 
 
 @api.delete("/auth/token")
 @login_required
 def revoke_token():
-    with db.transaction() as s:
-        people.revoke_token(s, current_token())
+    sessions.sign_out(current_token())
     return "", 204

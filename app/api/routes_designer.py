@@ -10,7 +10,7 @@ from flask import g, jsonify, request
 
 from app import db
 from app.api import api, openapi
-from app.api.auth import login_required
+from app.auth import login_required
 from app.api.schemas_designer import (CompareQuery, DeployRequest, DesignRequest, DraftSaveRequest,
                                       MigrationRequest, ScenarioRunRequest)
 from app.api.util import body, query

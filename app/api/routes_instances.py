@@ -5,7 +5,7 @@ from flask import g, jsonify
 
 from app import db
 from app.api import api
-from app.api.auth import login_required
+from app.auth import login_required
 from app.api.schemas import InstanceQuery, StartRequest
 from app.api.util import body, query
 from app.services.inbox import cases

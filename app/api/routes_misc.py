@@ -6,7 +6,7 @@ from sqlalchemy import text
 
 from app import db
 from app.api import api
-from app.api.auth import login_required
+from app.auth import login_required
 from app.api.openapi import spec
 from app.api.schemas import MessageRequest
 from app.api.util import body

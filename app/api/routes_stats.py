@@ -9,7 +9,7 @@ from marshmallow import fields, validate
 
 from app import db
 from app.api import api, openapi
-from app.api.auth import login_required
+from app.auth import login_required
 from app.api.schemas import REQ, Strict
 from app.api.util import query
 from app.services.people import access

@@ -6,7 +6,7 @@ from flask import g, jsonify
 
 from app import db
 from app.api import api, openapi
-from app.api.auth import login_required
+from app.auth import login_required
 from app.api.schemas import (BatchPreviewRequest, BatchRequest, CaseSearchQuery, OverviewQuery, ReassignRequest,
                              ReasonRequest, ResetRequest, VariablesRequest)
 from app.api.util import body, query

@@ -6,7 +6,7 @@ from io import BytesIO
 
 from app import db
 from app.api import api
-from app.api.auth import login_required
+from app.auth import login_required
 from app.api.schemas import AssignRequest, CommentRequest, CompleteRequest, DraftRequest, TaskQuery
 from app.api.util import body, query
 from app.services.inbox import collab

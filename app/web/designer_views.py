@@ -10,11 +10,12 @@ from functools import wraps
 from flask import g, render_template, request
 
 from app import db
+from app.auth import page_login_required
 from app.services.design import drafts as designs
 from app.services.people import accounts as people
 from app.services.design.drafts import KEY_PATTERN  # a process key or a form key: the same pattern everywhere
 from app.services.errors import NotFound
-from app.web import page_login_required, web
+from app.web import web
 
 
 @web.app_context_processor

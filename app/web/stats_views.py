@@ -6,11 +6,12 @@ from flask import Response, g, render_template, request
 from flask_babel import gettext as _
 
 from app import db
+from app.auth import page_login_required
 from app.services.people import access
 from app.services.reporting import stats
 from app.services.reporting import stats_export
 from app.services.errors import Invalid
-from app.web import page_login_required, web
+from app.web import web
 
 CHART_WIDTH = 360  # px of the longest bar
 

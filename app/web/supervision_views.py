@@ -10,12 +10,13 @@ from flask_babel import gettext as _
 from marshmallow import ValidationError
 
 from app import db
+from app.auth import check_csrf, page_login_required
 from app.services.people import access
 from app.services.supervision import repairs
 from app.services.supervision import console as supervision
 from app.services.supervision.filters import FILTER_KEYS, CaseFilter, CaseSearchQuery
 from app.services.errors import BadRequest, ServiceError
-from app.web import check_csrf, page_login_required, web
+from app.web import web
 
 ACTION_LABELS = {"start": "发起", "complete": "办理", "timer": "期限届满", "message": "收到消息", "retry": "重试",
                  "suspend": "挂起", "resume": "恢复", "cancel": "撤销", "set_variables": "修改变量", "reset": "回退",

@@ -7,13 +7,14 @@ from flask import flash, g, redirect, render_template, request, send_file, sessi
 from flask_babel import gettext as _
 
 from app import db
+from app.auth import check_csrf, csrf_token, page_login_required, sign_in, sign_out
 from app.services.inbox import collab, pages
 from app.services.inbox import worklist as inbox
-from app.services.people import accounts as people
+from app.services.people import sessions
 from app.services.runtime import tasks
 from app.http import status_of
 from app.services.errors import ServiceError
-from app.web import check_csrf, csrf_token, page_login_required, web
+from app.web import web
 from app.web.i18n import LANGUAGES
 
 STATUS_LABELS = {"running": "办理中", "completed": "已办结", "error": "出错", "suspended": "已挂起", "cancelled": "已撤销"}
@@ -46,13 +47,12 @@ def login():
     if request.method == "POST":
         check_csrf()
         try:
-            token, _user = people.login(request.form.get("username", "").strip(), request.form.get("password", ""),
+            token, _user = sessions.login(request.form.get("username", "").strip(), request.form.get("password", ""),
                                         request.remote_addr)
         except ServiceError as err:
             error = err.message
         else:
-            session.clear()
-            session["token"] = token
+            sign_in(token)
             target = request.args.get("next") or ""
             return redirect(target if target.startswith("/") and not target.startswith("//") else url_for("web.inbox_page"))
     return render_template("login.html", error=error), (401 if error else 200)
@@ -61,10 +61,7 @@ def login():
 @web.post("/logout")
 def logout():
     check_csrf()
-    token = session.pop("token", None)
-    if token:
-        with db.transaction() as s:
-            people.revoke_token(s, token)
+    sign_out()
     return redirect(url_for("web.login"))
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.services.people.accounts import LIMITER
+from app.services.people.sessions import LIMITER
 from app.wsgi import create_app
 
 START = {"applicant_name": "张三", "received_date": "2026-11-20", "urgent": False, "mediation_org": "hz_sfj"}

@@ -1,1 +1,2 @@
-"""Identity and permissions: users, tokens and login, and who may see and act on what."""
+"""Identity and permissions: users and organisations (`accounts`), signing in (`sessions`), and who may see and act
+on what (`access`)."""

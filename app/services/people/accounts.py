@@ -1,72 +1,18 @@
-"""Users, passwords (argon2) and API tokens (random, stored only as a SHA-256 hash)."""
+"""Users, passwords (argon2), organisations and roles: the directory the other services look people up in.
+Signing in (tokens) is `sessions`."""
 from __future__ import annotations
-
-import hashlib
-import secrets
-import threading
-import time
-from collections import defaultdict, deque
-from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import db
 from app.engine import clock
-from app.models import ApiToken, Organisation, Role, User, UserRole
-from app.services.errors import NotFound, TooManyAttempts, Unauthorized
+from app.i18n import N_
+from app.models import Organisation, Role, User, UserRole
+from app.services.errors import NotFound
 
 _hasher = PasswordHasher()
-TOKEN_LIFETIME = timedelta(hours=12)
-MAX_FAILURES = 10
-FAILURE_WINDOW_SECONDS = 300
-
-
-class LoginLimiter:
-    """Failed logins per user name and client address in a sliding window (per process: enough to stop password
-    guessing at human scale)."""
-
-    def __init__(self):
-        self._failures: dict[str, deque] = defaultdict(deque)
-        self._lock = threading.Lock()
-
-    def check(self, key: str) -> None:
-        with self._lock:
-            window = self._failures[key]
-            while window and window[0] < time.monotonic() - FAILURE_WINDOW_SECONDS:
-                window.popleft()
-            if len(window) >= MAX_FAILURES:
-                raise TooManyAttempts("登录失败次数过多，请 5 分钟后再试 / too many failed logins, try again later")
-
-    def fail(self, key: str) -> None:
-        with self._lock:
-            self._failures[key].append(time.monotonic())
-
-    def reset(self, key: str | None = None) -> None:
-        with self._lock:
-            if key is None:
-                self._failures.clear()
-            else:
-                self._failures.pop(key, None)
-
-
-LIMITER = LoginLimiter()
-
-
-def login(username: str, password: str, client_address: str | None) -> tuple[str, User]:
-    """Issue a token (one transaction), refusing after too many failures from the same address for that user."""
-    key = f"{client_address}|{username}"
-    LIMITER.check(key)
-    try:
-        with db.transaction() as session:
-            token, user = issue_token(session, username, password)
-    except Unauthorized:
-        LIMITER.fail(key)
-        raise
-    LIMITER.reset(key)
-    return token, user
 
 
 def hash_password(password: str) -> str:
@@ -83,7 +29,7 @@ def verify_password(user: User, password: str) -> bool:
 def user_by_username(session: Session, username: str) -> User:
     user = session.scalar(select(User).where(User.username == username))
     if user is None:
-        raise NotFound(f"用户不存在：{username} / unknown user")
+        raise NotFound(N_("用户不存在：{username}"), username=username)
     return user
 
 
@@ -99,7 +45,7 @@ def org_names(session: Session, ids: set) -> dict:
 def org_by_code(session: Session, code: str) -> Organisation:
     org = session.scalar(select(Organisation).where(Organisation.code == code))
     if org is None:
-        raise NotFound(f"机构不存在：{code} / unknown organisation")
+        raise NotFound(N_("机构不存在：{code}"), code=code)
     return org
 
 
@@ -123,33 +69,3 @@ def create_user(session: Session, username: str, display_name: str, password: st
     session.add(user)
     session.flush()
     return user
-
-
-def issue_token(session: Session, username: str, password: str) -> tuple[str, User]:
-    user = session.scalar(select(User).where(User.username == username))
-    if user is None or not user.active or not verify_password(user, password):
-        raise Unauthorized("用户名或密码错误 / wrong username or password")
-    token = secrets.token_urlsafe(32)
-    now = clock.now()
-    session.add(ApiToken(user_id=user.id, token_hash=_digest(token), created_at=now, expires_at=now + TOKEN_LIFETIME))
-    return token, user
-
-
-def user_for_token(session: Session, token: str) -> User:
-    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token)))
-    if row is None or row.revoked_at is not None or row.expires_at <= clock.now():
-        raise Unauthorized("登录已失效，请重新登录 / token invalid or expired")
-    user = session.get(User, row.user_id)
-    if user is None or not user.active:
-        raise Unauthorized("账号已停用 / account disabled")
-    return user
-
-
-def revoke_token(session: Session, token: str) -> None:
-    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token)))
-    if row is not None and row.revoked_at is None:
-        row.revoked_at = clock.now()
-
-
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
