@@ -4,7 +4,13 @@ it in the user's language through the translation catalogue (`app/web/translatio
 the catalogue is the only place English lives. Nothing here imports Flask: the engine and the CLI use it too."""
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Callable
+
+from babel.messages.pofile import read_po
+
+DEFAULT_LANGUAGE = "zh"
+CATALOGUES = Path(__file__).resolve().parent / "web" / "translations"
 
 
 def N_(template: str) -> str:
@@ -42,3 +48,14 @@ def render(value, gettext: Callable[[str], str] | None = None):
     if isinstance(value, list):
         return [render(v, gettext) for v in value]
     return value
+
+
+def translator(language: str) -> Callable[[str], str]:
+    """The catalogue's gettext for `language` outside a request (the CLI; the pages use flask-babel's): Chinese, the
+    default, is the msgid itself, as is any message the catalogue lacks."""
+    po = CATALOGUES / language / "LC_MESSAGES" / "messages.po"
+    if language == DEFAULT_LANGUAGE or not po.is_file():
+        return lambda message: message
+    with po.open("rb") as f:
+        catalogue = {m.id: m.string for m in read_po(f) if m.id and m.string}
+    return lambda message: catalogue.get(message, message)

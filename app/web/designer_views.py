@@ -11,6 +11,7 @@ from flask import g, render_template, request
 
 from app import db
 from app.auth import page_login_required
+from app.i18n import N_
 from app.services.design import drafts as designs
 from app.services.people import accounts as people
 from app.services.design.drafts import KEY_PATTERN  # a process key or a form key: the same pattern everywhere
@@ -35,7 +36,7 @@ def designer_required(view):
 
 def _checked_key(key: str) -> str:
     if not KEY_PATTERN.match(key):
-        raise NotFound("没有这个流程或表单 / no such process or form")
+        raise NotFound(N_("没有这个流程或表单"))
     return key
 
 

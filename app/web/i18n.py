@@ -2,19 +2,18 @@
 so a fresh checkout needs no extra build step."""
 from __future__ import annotations
 
-from pathlib import Path
-
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import session
 from flask_babel import Babel
 
-TRANSLATIONS = Path(__file__).resolve().parent / "translations"
-LANGUAGES = ("zh", "en")
+from app.i18n import CATALOGUES, DEFAULT_LANGUAGE
+
+LANGUAGES = (DEFAULT_LANGUAGE, "en")
 
 
 def compile_catalogs() -> None:
-    for po_path in TRANSLATIONS.glob("*/LC_MESSAGES/messages.po"):
+    for po_path in CATALOGUES.glob("*/LC_MESSAGES/messages.po"):
         mo_path = po_path.with_suffix(".mo")
         if not mo_path.exists() or mo_path.stat().st_mtime < po_path.stat().st_mtime:
             with po_path.open("rb") as po, mo_path.open("wb") as mo:
@@ -24,11 +23,11 @@ def compile_catalogs() -> None:
 def select_locale() -> str:
     """Chinese unless the user chose English with the switch (staff browsers often report en-US)."""
     lang = session.get("lang")
-    return lang if lang in LANGUAGES else "zh"
+    return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
 
 
 def init_app(app) -> None:
     compile_catalogs()
-    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(TRANSLATIONS)
-    app.config["BABEL_DEFAULT_LOCALE"] = "zh"
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(CATALOGUES)
+    app.config["BABEL_DEFAULT_LOCALE"] = DEFAULT_LANGUAGE
     Babel(app, locale_selector=select_locale)

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 
 from app import db
 from app.auth import page_login_required
+from app.i18n import N_
 from app.services.people import access
 from app.services.reporting import stats
 from app.services.reporting import stats_export
@@ -26,10 +27,10 @@ def stats_page():
         org_ids = access.supervision_org_ids(s, g.user)  # Forbidden → the 403 error page
         try:
             if fmt not in ("html", "xlsx"):
-                raise Invalid("导出格式只能是 html 或 xlsx / format must be html or xlsx", fields={"format": "html | xlsx"})
+                raise Invalid(N_("导出格式只能是 html 或 xlsx"), fields={"format": "html | xlsx"})
             report = stats.report(s, org_ids, period, process_key)
         except Invalid as err:
-            return _page(None, period, process_key, err.message), 422
+            return _page(None, period, process_key, err.render(_)["message"]), 422
     if fmt == "xlsx":
         return _xlsx(report)
     return _page(report, period, process_key, None)

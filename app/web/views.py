@@ -50,7 +50,7 @@ def login():
             token, _user = sessions.login(request.form.get("username", "").strip(), request.form.get("password", ""),
                                         request.remote_addr)
         except ServiceError as err:
-            error = err.message
+            error = err.render(_)["message"]
         else:
             sign_in(token)
             target = request.args.get("next") or ""

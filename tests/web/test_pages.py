@@ -96,3 +96,12 @@ def test_unknown_pages_and_methods_answer_in_chinese(web):
         assert res.status_code == status and text in page and "返回我的待办" in page, url
     res = web.post("/login", data={"username": "intake1", "password": "jiefen-demo"})  # no CSRF token
     assert res.status_code == 400 and "页面已过期" in res.get_data(as_text=True)
+
+
+def test_sign_in_messages_in_english(web):
+    web.get("/lang/en")
+    page = web.get("/login").get_data(as_text=True)
+    bad = web.post("/login", data={"username": "intake1", "password": "x", "csrf": csrf(page)})
+    assert bad.status_code == 401 and "Wrong username or password" in bad.get_data(as_text=True)
+    expired = web.post("/login", data={"username": "intake1", "password": "jiefen-demo"})
+    assert expired.status_code == 400 and "The page has expired" in expired.get_data(as_text=True)

@@ -75,6 +75,8 @@ def test_calendar_and_limits_commands(database_url):
     assert jiefen(database_url, "calendar", "set", "2027-02-10", "off", "--note", "春节").returncode == 0
     shown = jiefen(database_url, "calendar", "show", "2027")
     assert "2027: override" in shown.stdout and "2027-02-14 工作日" in shown.stdout and "2027-02-10 休息日" in shown.stdout
+    english = jiefen(database_url, "calendar", "show", "2027", JIEFEN_LANG="en")  # the catalogue's English
+    assert "2027-02-14 working day" in english.stdout and "2027-02-10 day off" in english.stdout
     assert jiefen(database_url, "calendar", "set", "2027-13-01", "off").returncode == 2
     assert jiefen(database_url, "limits", "set", "mediation", "accept_days", "7").returncode == 0
     refused = jiefen(database_url, "limits", "set", "mediation", "no_such_limit", "7")

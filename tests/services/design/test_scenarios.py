@@ -34,7 +34,7 @@ def test_shipped_processes_pass_their_scenarios_from_the_cli_without_writing(key
     before = stored_rows()
     result = CliRunner().invoke(cli.main, ["test-process", key])
     assert result.exit_code == 0, result.output
-    assert result.output.count("通过 PASS") == shipped and "失败" not in result.output
+    assert result.output.count("[通过]") == shipped and "失败" not in result.output
     assert stored_rows() == before
 
 
@@ -105,7 +105,7 @@ def test_cli_fails_on_a_failing_scenario_and_on_an_invalid_file(tmp_path):
     failing.write_text(json.dumps({"name": "启动数据不完整", "organisation": "hz_scjg", "start": {"data": {}}, "steps": [],
                                    "expect": {"status": "completed"}}, ensure_ascii=False))
     result = CliRunner().invoke(cli.main, ["test-process", "compensation", "--scenario", str(failing)])
-    assert result.exit_code == 1 and "失败 FAIL" in result.output and "启动数据不完整" in result.output
+    assert result.exit_code == 1 and "[失败]" in result.output and "启动数据不完整" in result.output
     broken = tmp_path / "compensation.bpmn"
     broken.write_text((config.PROCESSES_DIR / "compensation.bpmn").read_text().replace(
         'verify_result == "eligible"', 'verify_result == '))
