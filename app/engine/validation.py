@@ -44,11 +44,12 @@ def validate(bpmn: bytes | str, forms: dict[str, dict], role_names: set[str], fi
         element_id = getattr(err, "id", None) or None
         line = getattr(err, "line_number", None) or _line_of(root, element_id)
         if element_id is None and line:  # an XSD error: it names a line only; locate the element written there
-            problems.insert(0, Problem(f"流程图不符合 BPMN 规范（XSD 校验）：{_in_chinese(_short_names(_first_line(err)))}",
-                                       element_id=_element_at_line(root, line), line=line, file=filename))
+            message = N_("流程图不符合 BPMN 规范（XSD 校验）：{problem}").format(
+                problem=_in_chinese(_short_names(_first_line(err))))
+            problems.insert(0, Problem(message, element_id=_element_at_line(root, line), line=line, file=filename))
         else:
-            problems.insert(0, Problem(f"流程图结构错误：{_in_chinese(_first_line(err))}", element_id=element_id,
-                                       line=line or None, file=filename))
+            message = N_("流程图结构错误：{problem}").format(problem=_in_chinese(_first_line(err)))
+            problems.insert(0, Problem(message, element_id=element_id, line=line or None, file=filename))
     return (parsed if not problems else None), problems
 
 
@@ -172,35 +173,33 @@ def _element_at_line(root, line: int) -> str | None:
     return None
 
 
-# SpiffWorkflow's structure checks and libxml2's schema errors, said in Chinese (the English original follows " / ").
+# SpiffWorkflow's structure checks and libxml2's schema errors, said in Chinese; the library's own words follow as detail.
 _ZH = (
-    ("Non-default exclusive outgoing sequence flow without condition", "排他网关的非默认出线没有设置条件"),
-    ("No start event found", "流程没有开始事件"),
-    ("Duplicate process ID", "流程标识重复"),
-    ("was not found. Did you mean", "找不到被调用的流程"),
-    ("A SubWorkflow Must contain an End event", "子流程必须有结束事件"),
-    ("Exactly one start event is required in a SubWorkflow", "子流程必须恰好有一个开始事件"),
-    ("No \"calledElement\" attribute for Call Activity", "调用活动没有指定被调用的流程（calledElement）"),
-    ("Invalid Script Task.  No Script Provided", "脚本任务没有脚本"),
-    ("A Service Task must have an operator", "服务任务必须指定 operator"),
-    ("Could not find messageRef", "找不到消息事件引用的消息"),
-    ("identifier is missing from bpmn xml", "引用的消息、信号、错误或升级定义缺少标识"),
-    ("Time Specification Error", "定时器表达式格式错误"),
-    ("Unknown Time Specification", "无法识别的定时器设置"),
-    ("is not executable", "流程未标记为可执行（isExecutable）"),
-    ("This element is not expected", "此处不允许出现该元素"),
-    ("is not a valid value", "属性值不合法"),
-    ("attribute", "属性不合法"),
-    ("is not an element of the set", "取值不在允许的范围内"),
-    ("Missing child element", "缺少必需的子元素"),
+    ("Non-default exclusive outgoing sequence flow without condition", N_("排他网关的非默认出线没有设置条件")),
+    ("No start event found", N_("流程没有开始事件")),
+    ("Duplicate process ID", N_("流程标识重复")),
+    ("was not found. Did you mean", N_("找不到被调用的流程")),
+    ("A SubWorkflow Must contain an End event", N_("子流程必须有结束事件")),
+    ("Exactly one start event is required in a SubWorkflow", N_("子流程必须恰好有一个开始事件")),
+    ("No \"calledElement\" attribute for Call Activity", N_("调用活动没有指定被调用的流程（calledElement）")),
+    ("Invalid Script Task.  No Script Provided", N_("脚本任务没有脚本")),
+    ("A Service Task must have an operator", N_("服务任务必须指定 operator")),
+    ("Could not find messageRef", N_("找不到消息事件引用的消息")),
+    ("identifier is missing from bpmn xml", N_("引用的消息、信号、错误或升级定义缺少标识")),
+    ("Time Specification Error", N_("定时器表达式格式错误")),
+    ("Unknown Time Specification", N_("无法识别的定时器设置")),
+    ("is not executable", N_("流程未标记为可执行（isExecutable）")),
+    ("This element is not expected", N_("此处不允许出现该元素")),
+    ("is not a valid value", N_("属性值不合法")),
+    ("attribute", N_("属性不合法")),
+    ("is not an element of the set", N_("取值不在允许的范围内")),
+    ("Missing child element", N_("缺少必需的子元素")),
 )
 
 
 def _in_chinese(message: str) -> str:
-    for english, chinese in _ZH:
-        if english in message:
-            return f"{chinese} / {message}"
-    return f"结构校验未通过 / {message}"
+    summary = next((chinese for english, chinese in _ZH if english in message), N_("结构校验未通过"))
+    return N_("{summary}（{detail}）").format(summary=summary, detail=message)
 
 
 def _short_names(message: str) -> str:
