@@ -223,7 +223,7 @@ def _require_status(uow: UnitOfWork, allowed: set[str], refusal: str) -> Process
     """The locked instance if its status allows the command; `refusal` names the status as {status}."""
     inst = uow.instance
     if inst.status not in allowed:
-        raise Conflict(refusal, code="wrong_status", status=Text(STATUS_NAMES.get(inst.status, inst.status)))
+        raise Conflict(refusal, code="wrong_status", status=status_text(inst.status))
     return inst
 
 
@@ -233,6 +233,11 @@ def _clear_error(inst: ProcessInstance) -> None:
 
 
 STATUS_NAMES = {"running": "办理中", "completed": "已办结", "error": "出错", "suspended": "已挂起", "cancelled": "已撤销"}
+
+
+def status_text(status: str) -> Text:
+    """An instance status as a message parameter: its Chinese name, rendered in the reader's language."""
+    return Text(STATUS_NAMES.get(status, status))
 
 
 def require_reason(reason) -> str:

@@ -7,14 +7,14 @@ from sqlalchemy.orm import Session
 from app import db
 from app.engine import clock
 from app.engine.errors import TaskNotOpen
-from app.i18n import N_, Text
+from app.i18n import N_
 from app.models import ProcessInstance, Task, User
 from app.services.errors import Conflict, Invalid, NotFound
 from app.services.people.access import visible_org_ids
 from app.services.people.accounts import user_by_username
 from app.services.runtime import commands, forms, permissions, timers
 from app.services.runtime.forms import validate_submission
-from app.services.runtime.instances import STATUS_NAMES, instance_summary
+from app.services.runtime.instances import instance_summary, status_text
 from app.services.runtime.unit_of_work import UnitOfWork, run
 
 
@@ -146,7 +146,7 @@ def _require_open(task: Task, inst=None) -> None:
         raise Conflict(NOT_OPEN, code="task_not_open")
     if inst is not None and inst.status != "running":
         raise Conflict(N_("案件当前不可办理（状态：{status}）"), code="instance_not_running",
-                       status=Text(STATUS_NAMES.get(inst.status, inst.status)))
+                       status=status_text(inst.status))
 
 
 def _form(session: Session, definition_id: int, form_key: str | None) -> dict | None:

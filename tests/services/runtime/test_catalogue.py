@@ -11,8 +11,8 @@ import pytest
 from babel.messages.extract import extract_from_file
 from babel.messages.pofile import read_po
 
-from app.services.errors import Forbidden, Invalid
-from app.services.runtime import forms, permissions
+from app.services.errors import Conflict, Forbidden, Invalid
+from app.services.runtime import forms, instances, permissions
 
 ROOT = Path(__file__).resolve().parents[3]
 PO = ROOT / "app" / "web" / "translations" / "en" / "LC_MESSAGES" / "messages.po"
@@ -75,3 +75,12 @@ def test_a_refusal_renders_in_english():
 def test_form_structure_problems_are_chinese_with_the_place_named():
     problems = forms.structure_problems({"components": [{"type": "textfield", "validate": {"min": "x"}}]})
     assert problems == ["components[0]（textfield）缺少 key", "components[0] 的 validate.min 应为数字"]
+
+
+def test_a_wrong_status_names_the_status_in_the_readers_language(deploy, users):
+    deploy("failing.bpmn")
+    summary = instances.start("failing", users["mediator1"], {})
+    with pytest.raises(Conflict) as caught:
+        instances.retry(summary["id"], users["admin"], reason="x")
+    assert caught.value.code == "wrong_status" and caught.value.message == "案件当前状态为“办理中”，不能重试"
+    assert caught.value.render(_english().get)["message"] == "The case is in progress; it cannot be retried"
