@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from app import config, db
 from app.engine import clock
 from app.engine.workdays import calendar
+from app.i18n import N_
 from app.models import ProcessInstance, Task, User
 from app.services.design import deployments
 from app.services.runtime import instances
@@ -24,7 +25,7 @@ ID_CARDS = ("320706197901209702", "320706198503150017", "320706199007070020", "3
 def seed_demo_cases() -> int:
     """Returns how many cases were created (0 when cases exist already or mediation is not deployed)."""
     if config.environment() == "production":
-        raise Forbidden("生产环境禁止写入演示数据 / demo data is refused when JIEFEN_ENV=production")
+        raise Forbidden(N_("生产环境禁止写入演示数据"))
     with db.transaction(write=False) as session:
         if session.scalar(select(func.count()).select_from(ProcessInstance)):
             return 0

@@ -5,6 +5,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import config
+from app.i18n import N_
 from app.models import Organisation, User
 from app.services.people import accounts as people
 from app.services.errors import Forbidden
@@ -62,7 +63,7 @@ def seed() -> dict:
 
 def seed_demo(session: Session) -> dict:
     if config.environment() == "production":
-        raise Forbidden("生产环境禁止写入演示数据 / demo data is refused when JIEFEN_ENV=production")
+        raise Forbidden(N_("生产环境禁止写入演示数据"))
     orgs = {o.code: o for o in session.scalars(select(Organisation))}
     created_orgs = 0
     for code, name, name_en, kind, parent in ORGANISATIONS:

@@ -30,6 +30,7 @@ from lxml import etree
 from app.engine import bpmn_elements as bx
 from app.engine.errors import Problem
 from app.engine.sandbox import HELPERS
+from app.i18n import N_
 
 PLATFORM_VARIABLES = frozenset(("business_key", "handling_organisation", "started_by", "limits"))  # set at every start
 WAIT_KINDS = frozenset(("userTask", "receiveTask"))
@@ -181,8 +182,10 @@ def _expressions_read(diagram: bx.Diagram):
     for flow in diagram.flows.values():
         if flow.condition:
             source = diagram.nodes.get(flow.source)
-            where = f"“{source.name or source.id}”的" if source is not None else ""
-            yield flow.condition, flow.el, flow.id, f"{where}出线“{flow.el.get('name') or flow.id}”的条件", flow.source, True
+            flow_name = flow.el.get("name") or flow.id
+            what = (N_("“{gateway}”的出线“{flow}”的条件").format(gateway=source.name or source.id, flow=flow_name)
+                    if source is not None else N_("出线“{flow}”的条件").format(flow=flow_name))
+            yield flow.condition, flow.el, flow.id, what, flow.source, True
     for node in diagram.nodes.values():
         label = node.name or node.id
         for definition in node.el:
@@ -190,11 +193,13 @@ def _expressions_read(diagram: bx.Diagram):
                 timer = definition.find(bx.B + tag) if bx.local(definition.tag) == "timerEventDefinition" else None
                 if timer is not None and (timer.text or "").strip():
                     yield (timer.text.strip(), timer, node.id,
-                           f"定时器“{label}”的表达式（ISO 期限等常量须加引号，如 \"P30D\"）", node.id, False)
+                           N_("定时器“{timer}”的表达式（ISO 期限等常量须加引号，如 \"P30D\"）").format(timer=label), node.id,
+                           False)
         ext = bx.own_extensions(node.el)
         for prop in ext.iter(bx.S + "property") if ext is not None else ():
             if prop.get("name") in bx.EXPRESSION_PROPERTIES and (prop.get("value") or "").strip():
-                yield prop.get("value"), prop, node.id, f"任务“{label}”的属性 {prop.get('name')}", node.id, False
+                what = N_("任务“{task}”的属性 {name}").format(task=label, name=prop.get("name"))
+                yield prop.get("value"), prop, node.id, what, node.id, False
 
 
 def _expression_variables(diagram: bx.Diagram, forms: dict[str, dict], filename) -> list[Problem]:
@@ -230,8 +235,8 @@ def _expression_variables(diagram: bx.Diagram, forms: dict[str, dict], filename)
         missing = sorted(reads - available)
         if missing:
             problems.append(Problem(
-                f"{what}读取的变量 {'、'.join(missing)} 在上游的表单字段、脚本和平台变量中都没有定义"
-                f"（拼写错误或表单字段已改名？） / expression reads {', '.join(missing)}, which nothing upstream sets",
+                N_("{what}读取的变量 {names} 在上游的表单字段、脚本和平台变量中都没有定义（拼写错误或表单字段已改名？）").format(
+                    what=what, names="、".join(missing)),
                 element_id=element_id, line=el.sourceline, file=filename))
     return problems
 
@@ -344,13 +349,13 @@ def _loops(diagram: bx.Diagram, filename) -> list[Problem]:
         at = diagram.nodes[(gateways or members)[0]]
         names = " → ".join(diagram.nodes[n].name or n for n in members[:6]) + (" …" if len(members) > 6 else "")
         problems.append(Problem(
-            f"循环（{names}）没有上限：每一轮既不经过用户任务或消息等待，也不经过读取计数器的排他网关；请在循环中用脚本累加计数器"
-            f"（如 n = n + 1）并在网关条件中判断上限 / unbounded loop: add a counter and test it at the gateway",
+            N_("循环（{names}）没有上限：每一轮既不经过用户任务或消息等待，也不经过读取计数器的排他网关；"
+               "请在循环中用脚本累加计数器（如 n = n + 1）并在网关条件中判断上限").format(names=names),
             element_id=at.id, line=at.el.sourceline, file=filename))
     for node in diagram.nodes.values():
         standard = node.el.find(bx.B + "standardLoopCharacteristics")
         if standard is not None and node.kind not in WAIT_KINDS and not standard.get("loopMaximum"):
             problems.append(Problem(
-                f"循环任务“{node.name or node.id}”没有设置最大循环次数（loopMaximum） / loop task without loopMaximum",
+                N_("循环任务“{name}”没有设置最大循环次数（loopMaximum）").format(name=node.name or node.id),
                 element_id=node.id, line=standard.sourceline, file=filename))
     return problems

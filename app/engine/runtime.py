@@ -22,6 +22,7 @@ from app.engine import clock, serializer
 from app.engine.errors import Incident, TaskNotOpen
 from app.engine.sandbox import SCRIPT_ENGINE
 from app.engine.specs import ParsedDefinition
+from app.i18n import N_
 
 clock.install_into_spiff()
 
@@ -92,9 +93,9 @@ class Runtime:
         except SpiffWorkflowException as err:
             return self._incident_from(err)
         except Exception as err:  # an engine bug must still become an incident, never a lost command
-            return Incident(message=f"流程引擎内部错误：{type(err).__name__}: {err}")
+            return Incident(message=N_("流程引擎内部错误：{error_type}: {error}").format(error_type=type(err).__name__, error=err))
         if len(self.wf.tasks) > MAX_TREE_TASKS:
-            return Incident(message=f"流程历史过长（{len(self.wf.tasks)} 个任务节点），可能存在未收敛的循环 / workflow history too long")
+            return Incident(message=N_("流程历史过长（{count} 个任务节点），可能存在未收敛的循环").format(count=len(self.wf.tasks)))
         return None
 
     def complete(self, task_id: str, data: dict) -> None:
@@ -199,7 +200,8 @@ class Runtime:
                 messages.append((event.event_definition.name, event.payload or {}))
             elif kind == "ErrorEventDefinition":
                 code = getattr(event.event_definition, "code", None)
-                incidents.append(Incident(message=f"未被捕获的 BPMN 错误事件：{event.event_definition.name}（{code}） / uncaught BPMN error"))
+                incidents.append(Incident(message=N_("未被捕获的 BPMN 错误事件：{name}（{code}）").format(
+                    name=event.event_definition.name, code=code)))
         return messages, incidents
 
     @property
@@ -242,7 +244,8 @@ class Runtime:
     def _incident_from(self, err: SpiffWorkflowException) -> Incident:
         task = getattr(err, "task", None)
         spec = task.task_spec if task is not None else None
-        message = f"执行“{getattr(spec, 'bpmn_name', None) or getattr(spec, 'bpmn_id', '?')}”时出错：{err}"
+        message = N_("执行“{element}”时出错：{error}").format(
+            element=getattr(spec, "bpmn_name", None) or getattr(spec, "bpmn_id", "?"), error=err)
         notes = getattr(err, "__notes__", None)
         if notes:
             message = f"{message}（{'；'.join(notes)}）"
@@ -256,7 +259,7 @@ class Runtime:
         )
 
     def _loop_incident(self) -> Incident:
-        return Incident(message=f"一次推进执行了超过 {MAX_TASKS_PER_STEP} 个任务，流程可能陷入死循环 / step limit exceeded (unbounded loop?)")
+        return Incident(message=N_("一次推进执行了超过 {limit} 个任务，流程可能陷入死循环").format(limit=MAX_TASKS_PER_STEP))
 
 
 def _uuid(task_id: str):

@@ -22,6 +22,7 @@ from SpiffWorkflow.util.task import TaskState
 from app.engine import serializer
 from app.engine.runtime import Runtime
 from app.engine.specs import ParsedDefinition
+from app.i18n import N_
 
 ACTIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
 HISTORY = TaskState.COMPLETED | TaskState.CANCELLED
@@ -57,7 +58,8 @@ def assess(rt: Runtime, target: ParsedDefinition) -> Assessment:
         try:
             migrate(rt.parsed, rt.dump(), target)
         except Exception as err:  # the trial is the last word: whatever fails here would fail for real
-            reasons.append(f"试迁移未能在目标版本上恢复案件状态：{type(err).__name__}: {err} / trial migration failed")
+            reasons.append(N_("试迁移未能在目标版本上恢复案件状态：{error_type}: {error}").format(
+                error_type=type(err).__name__, error=err))
     return Assessment(movable=not reasons, active_elements=active_elements(rt), reasons=reasons)
 
 
@@ -89,7 +91,7 @@ def _diffs(rt: Runtime, target: ParsedDefinition, reasons: list[str]):
     for sp in rt.wf.subprocesses.values():
         spec = target.subprocess_specs.get(sp.spec.name)
         if spec is None:
-            reasons.append(f"子流程“{sp.spec.name}”在目标版本中不存在 / subprocess missing in the target version")
+            reasons.append(N_("子流程“{name}”在目标版本中不存在").format(name=sp.spec.name))
             continue
         yield sp, WorkflowDiff(sp, SpecDiff(registry, sp.spec, spec)), spec
 
@@ -100,12 +102,12 @@ def _task_reason(task, aligned, target_spec) -> tuple[str, str] | None:
     if task.has_state(ACTIVE):
         same_id = target_spec.task_specs.get(spec.name)
         if same_id is None:
-            return element, f"当前所在环节{label}（{element}）在目标版本中不存在 / current element missing in the target version"
+            return element, N_("当前所在环节{label}（{element}）在目标版本中不存在").format(label=label, element=element)
         if type(same_id).__name__ != type(spec).__name__ or _event_kind(same_id) != _event_kind(spec):
-            return element, (f"当前所在环节{label}（{element}）在目标版本中的类型不同"
-                             f"（{_kind(spec)} → {_kind(same_id)}） / current element changed type")
+            return element, N_("当前所在环节{label}（{element}）在目标版本中的类型不同（{before} → {after}）").format(
+                label=label, element=element, before=_kind(spec), after=_kind(same_id))
     elif task.has_state(HISTORY) and aligned is None:
-        return element, f"已办理的环节{label}（{element}）在目标版本中已删除，案件历史无法对应 / completed element removed"
+        return element, N_("已办理的环节{label}（{element}）在目标版本中已删除，案件历史无法对应").format(label=label, element=element)
     return None
 
 

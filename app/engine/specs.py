@@ -8,6 +8,7 @@ from lxml import etree
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
 from app.engine import xml_safety
+from app.i18n import N_
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 NS = {"bpmn": BPMN_NS}
@@ -57,7 +58,7 @@ def parse_definition(bpmn_xml: str | bytes, filename: str = "process.bpmn") -> P
     root = xml_safety.parse(bpmn_xml)
     process = executable_process(root)
     if process is None:
-        raise xml_safety.XmlRejected("文件中没有 bpmn:process 流程 / no bpmn:process in the document")
+        raise xml_safety.XmlRejected(N_("文件中没有 bpmn:process 流程"))
     key = process.get("id")
     parser = SpiffBpmnParser(validator=VALIDATOR)
     parser.add_bpmn_xml(etree.ElementTree(root), filename)

@@ -12,6 +12,7 @@ from app.engine.bpmn_elements import B, EXPRESSION_PROPERTIES, S, properties
 from app.engine.errors import Problem
 from app.engine.sandbox import check_source
 from app.engine.specs import ParsedDefinition, executable_process, parse_definition
+from app.i18n import N_
 
 DI_NS = "http://www.omg.org/spec/BPMN/20100524/DI"
 # A process key (the executable process's id) or a form key; the services, the API and the pages use this one.
@@ -43,11 +44,12 @@ def validate(bpmn: bytes | str, forms: dict[str, dict], role_names: set[str], fi
         element_id = getattr(err, "id", None) or None
         line = getattr(err, "line_number", None) or _line_of(root, element_id)
         if element_id is None and line:  # an XSD error: it names a line only; locate the element written there
-            problems.insert(0, Problem(f"流程图不符合 BPMN 规范（XSD 校验）：{_in_chinese(_short_names(_first_line(err)))}",
-                                       element_id=_element_at_line(root, line), line=line, file=filename))
+            message = N_("流程图不符合 BPMN 规范（XSD 校验）：{problem}").format(
+                problem=_in_chinese(_short_names(_first_line(err))))
+            problems.insert(0, Problem(message, element_id=_element_at_line(root, line), line=line, file=filename))
         else:
-            problems.insert(0, Problem(f"流程图结构错误：{_in_chinese(_first_line(err))}", element_id=element_id,
-                                       line=line or None, file=filename))
+            message = N_("流程图结构错误：{problem}").format(problem=_in_chinese(_first_line(err)))
+            problems.insert(0, Problem(message, element_id=element_id, line=line or None, file=filename))
     return (parsed if not problems else None), problems
 
 
@@ -61,55 +63,56 @@ def _lint(root, forms, role_names, filename, form_checker) -> list[Problem]:
 
     process = executable_process(root)
     if process is None:
-        return [Problem("文件中没有可执行的 bpmn:process / no executable process", file=filename)]
+        return [Problem(N_("文件中没有可执行的 bpmn:process"), file=filename)]
     process_id, process_name = process.get("id") or "", process.get("name") or ""
     if not KEY_PATTERN.match(process_id):
-        problems.append(Problem(f"流程标识“{process_id[:100]}”只能包含英文字母、数字和下划线，以字母或下划线开头，最长 100 个字符"
-                                " / invalid process id", element_id=process_id[:200] or None, line=process.sourceline,
-                                file=filename))
+        problems.append(Problem(N_("流程标识“{key}”只能包含英文字母、数字和下划线，以字母或下划线开头，最长 100 个字符").format(
+            key=process_id[:100]), element_id=process_id[:200] or None, line=process.sourceline, file=filename))
     if len(process_name) > MAX_NAME_LENGTH:
-        problems.append(Problem(f"流程名称过长（{len(process_name)} 个字符），最多 {MAX_NAME_LENGTH} 个字符 / process name too long",
-                                element_id=process_id[:200] or None, line=process.sourceline, file=filename))
+        problems.append(Problem(N_("流程名称过长（{length} 个字符），最多 {limit} 个字符").format(
+            length=len(process_name), limit=MAX_NAME_LENGTH), element_id=process_id[:200] or None,
+            line=process.sourceline, file=filename))
     lanes = {ref.text.strip(): lane.get("name") for lane in root.iter(B + "lane")
              for ref in lane.iter(B + "flowNodeRef") if ref.text}
     for lane in root.iter(B + "lane"):
         if lane.get("name") not in role_names:
-            add(f"泳道“{lane.get('name')}”不是系统中的角色（应为角色中文名或代码） / lane is not a known role", lane)
+            add(N_("泳道“{lane}”不是系统中的角色（应为角色中文名或代码）").format(lane=lane.get("name")), lane)
     for el in root.iter(B + "task"):
-        add("不允许使用无类型任务（bpmn:task），引擎会把它当作人工任务而停住；请改为用户任务或脚本任务 / plain tasks block the engine", el)
+        add(N_("不允许使用无类型任务（bpmn:task），引擎会把它当作人工任务而停住；请改为用户任务或脚本任务"), el)
     for el in root.iter(B + "manualTask"):
-        add("不允许使用手工任务（manualTask）；请改为用户任务 / manual tasks are not supported", el)
+        add(N_("不允许使用手工任务（manualTask）；请改为用户任务"), el)
     for el in root.iter(B + "subProcess"):
         if el.get("triggeredByEvent") == "true":
-            add("不允许使用事件子流程（SpiffWorkflow 3.2.0 存在缺陷）；请改用边界事件 / event subprocesses are not supported", el)
+            add(N_("不允许使用事件子流程（SpiffWorkflow 3.2.0 存在缺陷）；请改用边界事件"), el)
     for el in root.iter(B + "userTask"):
         name = el.get("name") or el.get("id")
         if el.get("id") not in lanes:
-            add(f"用户任务“{name}”不在任何泳道中，无法确定办理角色 / user task outside any lane", el)
+            add(N_("用户任务“{name}”不在任何泳道中，无法确定办理角色").format(name=name), el)
         key = properties(el).get("formKey")
         if not key:
-            add(f"用户任务“{name}”没有指定表单（formKey） / user task without formKey", el)
+            add(N_("用户任务“{name}”没有指定表单（formKey）").format(name=name), el)
         elif key not in forms:
-            add(f"用户任务“{name}”引用的表单 {key} 不存在于 forms/ / form not found", el)
+            add(N_("用户任务“{name}”引用的表单 {key} 不存在于 forms/").format(name=name, key=key), el)
     for el in root.iter(B + "startEvent"):
         key = properties(el).get("formKey")
         if key and key not in forms:
-            add(f"开始事件引用的表单 {key} 不存在于 forms/ / form not found", el)
+            add(N_("开始事件引用的表单 {key} 不存在于 forms/").format(key=key), el)
     for el in root.iter(B + "exclusiveGateway"):
         outgoing = [f for f in root.iter(B + "sequenceFlow") if f.get("sourceRef") == el.get("id")]
         if len(outgoing) > 1 and not el.get("default") and any(f.find(B + "conditionExpression") is None for f in outgoing):
-            add(f"排他网关“{el.get('name') or el.get('id')}”既没有默认路径，也没有为每条出线设置条件 / gateway needs a default flow or conditions", el)
+            add(N_("排他网关“{name}”既没有默认路径，也没有为每条出线设置条件").format(name=el.get("name") or el.get("id")), el)
         if el.get("default") and el.get("default") not in {f.get("id") for f in outgoing}:
-            add(f"排他网关“{el.get('name') or el.get('id')}”的默认路径 {el.get('default')} 不是它的出线 / default flow is not outgoing", el)
+            add(N_("排他网关“{name}”的默认路径 {flow} 不是它的出线").format(name=el.get("name") or el.get("id"),
+                                                                flow=el.get("default")), el)
     for source, mode, el in _expressions(root):
         error = check_source(source, mode)
         if error:
-            add(f"表达式或脚本无法通过沙箱编译：{error} / does not compile in the sandbox", el)
+            add(N_("表达式或脚本无法通过沙箱编译：{error}").format(error=error), el)
     problems.extend(flow_lint.check(root, forms, filename))
     if form_checker is not None:
         for key, form in forms.items():
             for message in form_checker(form):
-                problems.append(Problem(f"表单 {key}：{message}", file=f"forms/{key}.json"))
+                problems.append(Problem(N_("表单 {key}：{problem}").format(key=key, problem=message), file=f"forms/{key}.json"))
     return problems
 
 
@@ -122,7 +125,7 @@ def _layout_problems(root, filename: str) -> list[Problem]:
     shapes = {shape.get("bpmnElement") for shape in root.iter(f"{{{DI_NS}}}BPMNShape")}
     if not nodes or nodes & shapes:
         return []
-    return [Problem("流程图缺少图形信息（BPMNDiagram），设计器和督办页面无法显示 / the diagram has no layout (BPMNDI)",
+    return [Problem(N_("流程图缺少图形信息（BPMNDiagram），设计器和督办页面无法显示"),
                     element_id=process.get("id") or None, line=process.sourceline, file=filename)]
 
 
@@ -170,35 +173,33 @@ def _element_at_line(root, line: int) -> str | None:
     return None
 
 
-# SpiffWorkflow's structure checks and libxml2's schema errors, said in Chinese (the English original follows " / ").
+# SpiffWorkflow's structure checks and libxml2's schema errors, said in Chinese; the library's own words follow as detail.
 _ZH = (
-    ("Non-default exclusive outgoing sequence flow without condition", "排他网关的非默认出线没有设置条件"),
-    ("No start event found", "流程没有开始事件"),
-    ("Duplicate process ID", "流程标识重复"),
-    ("was not found. Did you mean", "找不到被调用的流程"),
-    ("A SubWorkflow Must contain an End event", "子流程必须有结束事件"),
-    ("Exactly one start event is required in a SubWorkflow", "子流程必须恰好有一个开始事件"),
-    ("No \"calledElement\" attribute for Call Activity", "调用活动没有指定被调用的流程（calledElement）"),
-    ("Invalid Script Task.  No Script Provided", "脚本任务没有脚本"),
-    ("A Service Task must have an operator", "服务任务必须指定 operator"),
-    ("Could not find messageRef", "找不到消息事件引用的消息"),
-    ("identifier is missing from bpmn xml", "引用的消息、信号、错误或升级定义缺少标识"),
-    ("Time Specification Error", "定时器表达式格式错误"),
-    ("Unknown Time Specification", "无法识别的定时器设置"),
-    ("is not executable", "流程未标记为可执行（isExecutable）"),
-    ("This element is not expected", "此处不允许出现该元素"),
-    ("is not a valid value", "属性值不合法"),
-    ("attribute", "属性不合法"),
-    ("is not an element of the set", "取值不在允许的范围内"),
-    ("Missing child element", "缺少必需的子元素"),
+    ("Non-default exclusive outgoing sequence flow without condition", N_("排他网关的非默认出线没有设置条件")),
+    ("No start event found", N_("流程没有开始事件")),
+    ("Duplicate process ID", N_("流程标识重复")),
+    ("was not found. Did you mean", N_("找不到被调用的流程")),
+    ("A SubWorkflow Must contain an End event", N_("子流程必须有结束事件")),
+    ("Exactly one start event is required in a SubWorkflow", N_("子流程必须恰好有一个开始事件")),
+    ("No \"calledElement\" attribute for Call Activity", N_("调用活动没有指定被调用的流程（calledElement）")),
+    ("Invalid Script Task.  No Script Provided", N_("脚本任务没有脚本")),
+    ("A Service Task must have an operator", N_("服务任务必须指定 operator")),
+    ("Could not find messageRef", N_("找不到消息事件引用的消息")),
+    ("identifier is missing from bpmn xml", N_("引用的消息、信号、错误或升级定义缺少标识")),
+    ("Time Specification Error", N_("定时器表达式格式错误")),
+    ("Unknown Time Specification", N_("无法识别的定时器设置")),
+    ("is not executable", N_("流程未标记为可执行（isExecutable）")),
+    ("This element is not expected", N_("此处不允许出现该元素")),
+    ("is not a valid value", N_("属性值不合法")),
+    ("attribute", N_("属性不合法")),
+    ("is not an element of the set", N_("取值不在允许的范围内")),
+    ("Missing child element", N_("缺少必需的子元素")),
 )
 
 
 def _in_chinese(message: str) -> str:
-    for english, chinese in _ZH:
-        if english in message:
-            return f"{chinese} / {message}"
-    return f"结构校验未通过 / {message}"
+    summary = next((chinese for english, chinese in _ZH if english in message), N_("结构校验未通过"))
+    return N_("{summary}（{detail}）").format(summary=summary, detail=message)
 
 
 def _short_names(message: str) -> str:

@@ -142,8 +142,7 @@ class WorkdayCalendar:
             if year in self._warned_years:
                 return
             self._warned_years.add(year)
-        logger.warning("%d 年节假日安排未录入，按周一至周五计算工作日 / no holiday schedule for %d; using Monday–Friday",
-                       year, year)
+        logger.warning("%d 年节假日安排未录入，按周一至周五计算工作日", year)
 
     def _lookup(self, state: _State, d: date) -> bool:
         override = state.overrides.get(d)

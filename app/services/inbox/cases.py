@@ -14,7 +14,7 @@ from app.services.inbox import worklist as inbox
 from app.services.errors import NotFound
 from app.services.runtime import permissions
 from app.services.runtime.instances import instance_summary
-from app.services.runtime.messages import _waiting_instances
+from app.services.runtime.messages import NO_RECEIVER, _waiting_instances
 
 
 def definitions(session: Session) -> list[dict]:
@@ -39,8 +39,7 @@ def require_can_message(user: User, name: str, correlation: dict) -> None:
                 inbox.visible_instance(session, user, instance_id)
             return
     if "admin" not in user.role_codes:
-        raise NotFound(f"没有正在等待消息“{name}”且关联条件匹配的案件 / no instance waits for this message",
-                       code="no_receiver")
+        raise NotFound(NO_RECEIVER, code="no_receiver", name=name)
 
 
 def visible_instances_query(session: Session, user: User):

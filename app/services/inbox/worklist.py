@@ -7,6 +7,7 @@ from sqlalchemy import and_, func, or_, select, union
 from sqlalchemy.orm import Session
 
 from app.engine import clock
+from app.i18n import N_
 from app.models import (Attachment, AuditEvent, Comment, InstanceVariable, ProcessDefinition,
                         ProcessInstance, Task, User)
 from app.services.people import access
@@ -16,6 +17,7 @@ from app.services.errors import BadRequest, NotFound
 from app.services.runtime.forms import input_components
 
 SCOPES = {"mine", "candidate", "all"}
+NO_CASE = N_("案件不存在或您无权查看")
 _ORDER_ON = {  # the same orders on any selectable with these columns (the task table or the union of heads)
     "due_at": lambda t: (t.c.due_at.asc().nulls_last(), t.c.priority.desc(), t.c.created_at.asc(), t.c.id),
     "-due_at": lambda t: (t.c.due_at.desc().nulls_last(), t.c.created_at.desc(), t.c.id),
@@ -53,13 +55,13 @@ def list_tasks(session: Session, user: User, scope: str = "candidate", status: s
     """One page of the inbox. Each visibility branch is its own index-ordered, limited query; the union of their
     heads is sorted once. A single OR across branches would make the database sort every visible row instead."""
     if scope not in SCOPES:
-        raise BadRequest(f"scope 只能是 {'、'.join(sorted(SCOPES))} / invalid scope")
+        raise BadRequest(N_("scope 只能是 {scopes}"), scopes="、".join(sorted(SCOPES)))
     if status not in ("open", "completed"):
-        raise BadRequest("status 只能是 open 或 completed / invalid status")
+        raise BadRequest(N_("status 只能是 open 或 completed"))
     if sort not in SORTS:
-        raise BadRequest(f"不支持的排序：{sort} / invalid sort")
+        raise BadRequest(N_("不支持的排序：{sort}"), sort=sort)
     if page < 1 or not 1 <= per_page <= 200:
-        raise BadRequest("页码从 1 开始，每页 1–200 条 / invalid paging")
+        raise BadRequest(N_("页码从 1 开始，每页 1–200 条"))
     filters = [Task.status == status]
     if status == "completed" and scope == "mine":
         branches = [Task.completed_by == user.username]
@@ -130,7 +132,7 @@ def visible_task(session: Session, user: User, task_id: str) -> tuple[Task, Proc
     row = session.execute(select(Task, ProcessInstance).join(ProcessInstance, ProcessInstance.id == Task.instance_id)
                           .where(Task.id == str(task_id), or_(visibility(session, user), Task.completed_by == user.username))).first()
     if row is None:
-        raise NotFound("任务不存在或您无权查看 / no such task")
+        raise NotFound(N_("任务不存在或您无权查看"))
     return row[0], row[1]
 
 
@@ -156,7 +158,7 @@ def visible_instance(session: Session, user: User, instance_id: int) -> ProcessI
     """An instance `user` may see: one of its tasks is visible to them, they started it, or they supervise its org."""
     inst = session.get(ProcessInstance, instance_id)
     if inst is None:
-        raise NotFound("案件不存在或您无权查看 / no such case")
+        raise NotFound(NO_CASE)
     if inst.started_by == user.username:
         return inst
     if user.role_codes & access.SUPERVISION_ROLES and any(
@@ -165,7 +167,7 @@ def visible_instance(session: Session, user: User, instance_id: int) -> ProcessI
     seen = session.scalar(select(Task.id).where(Task.instance_id == inst.id,
                                                 or_(visibility(session, user), Task.completed_by == user.username)).limit(1))
     if seen is None:
-        raise NotFound("案件不存在或您无权查看 / no such case")
+        raise NotFound(NO_CASE)
     return inst
 
 

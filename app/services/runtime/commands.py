@@ -16,6 +16,7 @@ from app.engine import clock
 from app.engine.errors import Incident
 from app.engine.runtime import Runtime, due_instant
 from app.engine.specs import SPECS, ParsedDefinition
+from app.i18n import N_
 from app.models import (AuditEvent, InstanceVariable, Message, MessageSubscription, Organisation, ProcessDefinition,
                         ProcessInstance, Task)
 from app.services.people import accounts as people
@@ -26,6 +27,7 @@ SEARCHABLE = ("applicant_name", "applicant_id_number", "enterprise_name", "credi
 
 
 LOCK_TAG = "jiefen:instance:"  # application_name prefix while a command holds an instance row (PostgreSQL)
+NO_INSTANCE = N_("案件不存在（编号 {id}）")
 
 
 @dataclass
@@ -57,10 +59,10 @@ def lock_instance(session: Session, instance_id: int, expected_version: int | No
     else:
         inst = session.scalar(query)
     if inst is None:
-        raise NotFound(not_found or f"案件不存在（编号 {instance_id}） / no such instance")
+        raise NotFound(not_found or NO_INSTANCE, id=instance_id)
     if expected_version is not None and inst.version != expected_version:
-        raise Conflict(f"案件已被他人更新（当前版本 {inst.version}，您看到的是 {expected_version}），请刷新后重试 / stale version",
-                       code="stale_version")
+        raise Conflict(N_("案件已被他人更新（当前版本 {current}，您看到的是 {seen}），请刷新后重试"), code="stale_version",
+                       current=inst.version, seen=expected_version)
     return inst
 
 
@@ -161,7 +163,7 @@ def _project_tasks(session, inst, rt, actor, now, completed_task_id) -> tuple[li
             try:
                 opened.append(new_task_row(session, inst, rt, view, now))
             except Exception as err:  # a dueDate/organisation/priority expression that fails in the sandbox
-                incident = Incident(message=f"任务属性表达式出错：{err} / task property expression failed",
+                incident = Incident(message=N_("任务属性表达式出错：{error}").format(error=err),
                                     element_id=view.element_id, element_name=view.name, task_id=task_id)
     session.add_all(opened)
     return sorted(still_open, key=lambda t: t.created_at) + opened, incident

@@ -11,11 +11,16 @@ from datetime import date, datetime
 
 from marshmallow import Schema, ValidationError, fields, validate
 
+from app.i18n import N_, Text
 from app.services.errors import Invalid
 from app.services.runtime.idcodes import CHECKS
 
 INPUT_TYPES = {"textfield", "textarea", "number", "select", "radio", "checkbox", "checklist", "datetime", "taglist"}
-REQUIRED_MSG = "此项为必填项 / required"
+REQUIRED_MSG = N_("此项为必填项")
+NOT_A_NUMBER = N_("请输入数字")
+NOT_AN_OBJECT = N_("提交的数据应为 JSON 对象")
+UNDERSCORE_KEYS = N_("字段名不能以下划线开头")
+KEY_NOT_ALLOWED = N_("不允许的字段名")
 
 
 MAX_DEPTH = 20  # groups nested deeper than this are not a form anyone can fill in
@@ -24,44 +29,44 @@ _OBJECT_PROPS = ("validate", "conditional", "properties")
 
 
 def structure_problems(form) -> list[str]:
-    """Why a form-js schema cannot be used (empty if it can): checked before anything reads it, so a hand-edited or
-    machine-made form is a message at deploy time, never a crash when a clerk opens or submits it."""
+    """Why a form-js schema cannot be used (empty if it can), in Chinese: checked before anything reads it, so a
+    hand-edited or machine-made form is a message at deploy time, never a crash when a clerk opens or submits it."""
     if not isinstance(form, dict):
-        return ["表单应为 JSON 对象 / a form must be a JSON object"]
+        return [N_("表单应为 JSON 对象")]
     if not isinstance(form.get("components"), list):
-        return ["缺少 components 列表，不是 form-js 表单 / not a form-js schema (no components list)"]
+        return [N_("缺少 components 列表，不是 form-js 表单")]
     problems: list[str] = []
     stack = [(comp, f"components[{i}]", 1) for i, comp in enumerate(form["components"])]
     while stack and len(problems) < 20:
         comp, where, depth = stack.pop(0)
         if not isinstance(comp, dict):
-            problems.append(f"{where} 应为 JSON 对象 / must be an object")
+            problems.append(N_("{where} 应为 JSON 对象").format(where=where))
             continue
         if depth > MAX_DEPTH:
-            problems.append(f"{where} 嵌套超过 {MAX_DEPTH} 层 / nested too deeply")
+            problems.append(N_("{where} 嵌套超过 {depth} 层").format(where=where, depth=MAX_DEPTH))
             continue
         if "key" in comp and (not isinstance(comp["key"], str) or not comp["key"].strip()):
-            problems.append(f"{where} 的 key 应为非空字符串 / key must be a non-empty string")
+            problems.append(N_("{where} 的 key 应为非空字符串").format(where=where))
         if comp.get("type") in INPUT_TYPES and not (isinstance(comp.get("key"), str) and comp["key"].strip()):
-            problems.append(f"{where}（{comp.get('type')}）缺少 key / an input field needs a key")
+            problems.append(N_("{where}（{type}）缺少 key").format(where=where, type=comp.get("type")))
         for prop in _STRING_PROPS:
             if comp.get(prop) is not None and not isinstance(comp[prop], str):
-                problems.append(f"{where} 的 {prop} 应为字符串 / {prop} must be a string")
+                problems.append(N_("{where} 的 {prop} 应为字符串").format(where=where, prop=prop))
         for prop in _OBJECT_PROPS:
             if comp.get(prop) is not None and not isinstance(comp[prop], dict):
-                problems.append(f"{where} 的 {prop} 应为 JSON 对象 / {prop} must be an object")
-        problems.extend(f"{where} 的 {m}" for m in _rule_problems(comp))
+                problems.append(N_("{where} 的 {prop} 应为 JSON 对象").format(where=where, prop=prop))
+        problems.extend(N_("{where} 的 {problem}").format(where=where, problem=m) for m in _rule_problems(comp))
         hide = comp["conditional"].get("hide") if isinstance(comp.get("conditional"), dict) else None
         if hide is not None and not isinstance(hide, str):
-            problems.append(f"{where} 的 conditional.hide 应为字符串 / conditional.hide must be a string")
+            problems.append(N_("{where} 的 conditional.hide 应为字符串").format(where=where))
         values = comp.get("values")
         if values is not None and not (isinstance(values, list) and all(isinstance(v, dict) and "value" in v
                                                                          for v in values)):
-            problems.append(f"{where} 的 values 应为 [{{\"label\", \"value\"}}] 列表 / values must be a list of options")
+            problems.append(N_("{where} 的 values 应为 [{{\"label\", \"value\"}}] 列表").format(where=where))
         inner = comp.get("components")
         if inner is not None:
             if not isinstance(inner, list):
-                problems.append(f"{where} 的 components 应为列表 / components must be a list")
+                problems.append(N_("{where} 的 components 应为列表").format(where=where))
             else:
                 stack.extend((c, f"{where}.components[{i}]", depth + 1) for i, c in enumerate(inner))
     return problems
@@ -73,11 +78,11 @@ def _rule_problems(comp: dict) -> list[str]:
         return []
     found = []
     if "required" in rules and not isinstance(rules["required"], bool):
-        found.append("validate.required 应为 true 或 false / must be a boolean")
+        found.append(N_("validate.required 应为 true 或 false"))
     for name in ("minLength", "maxLength", "min", "max"):
         if name in rules and rules[name] is not None and (isinstance(rules[name], bool)
                                                           or not isinstance(rules[name], (int, float))):
-            found.append(f"validate.{name} 应为数字 / must be a number")
+            found.append(N_("validate.{name} 应为数字").format(name=name))
     pattern = rules.get("pattern")
     if pattern is not None:
         try:
@@ -85,7 +90,7 @@ def _rule_problems(comp: dict) -> list[str]:
                 raise TypeError
             re.compile(pattern)
         except (TypeError, re.error, RecursionError, OverflowError):
-            found.append("validate.pattern 应为合法的正则表达式 / must be a valid regular expression")
+            found.append(N_("validate.pattern 应为合法的正则表达式"))
     return found
 
 
@@ -143,7 +148,7 @@ def check_conditions(form: dict) -> list[str]:
             try:
                 hidden(expr, {})
             except ValueError:
-                problems.append(f"字段 {comp['key']} 的显示条件超出支持范围：{expr}")
+                problems.append(N_("字段 {key} 的显示条件超出支持范围：{condition}").format(key=comp["key"], condition=expr))
     return sorted(set(problems))
 
 
@@ -154,7 +159,7 @@ class _IsoDate(fields.String):
         try:
             return date.fromisoformat(text[:10]).isoformat() if len(text) >= 10 else date.fromisoformat(text).isoformat()
         except ValueError:
-            raise ValidationError("日期格式应为 YYYY-MM-DD / date must be YYYY-MM-DD") from None
+            raise ValidationError(N_("日期格式应为 YYYY-MM-DD")) from None
 
 
 class _IsoDateTime(fields.String):
@@ -163,7 +168,7 @@ class _IsoDateTime(fields.String):
         try:
             return datetime.fromisoformat(text).isoformat()
         except ValueError:
-            raise ValidationError("日期时间格式不正确 / invalid date-time") from None
+            raise ValidationError(N_("日期时间格式不正确")) from None
 
 
 class _Number(fields.Number):
@@ -171,7 +176,7 @@ class _Number(fields.Number):
 
     def _format_num(self, value):
         if isinstance(value, bool):
-            raise ValidationError("请输入数字 / must be a number")
+            raise ValidationError(NOT_A_NUMBER)
         number = float(value)
         return int(number) if number.is_integer() else number
 
@@ -180,47 +185,58 @@ def _field(comp: dict, required: bool) -> fields.Field:
     rules = comp.get("validate") or {}
     kind = comp["type"]
     common = {"required": required, "allow_none": not required,
-              "error_messages": {"required": REQUIRED_MSG, "null": REQUIRED_MSG, "invalid": "格式不正确 / invalid value"}}
+              "error_messages": {"required": REQUIRED_MSG, "null": REQUIRED_MSG, "invalid": N_("格式不正确")}}
     validators = []
     options = [v.get("value") for v in comp.get("values") or []]
     if kind in ("textfield", "textarea"):
         if "minLength" in rules:
-            validators.append(validate.Length(min=rules["minLength"], error=f"至少 {rules['minLength']} 个字 / too short"))
+            validators.append(_worded(validate.Length(min=rules["minLength"]), N_("至少 {count} 个字"), count=rules["minLength"]))
         if "maxLength" in rules:
-            validators.append(validate.Length(max=rules["maxLength"], error=f"最多 {rules['maxLength']} 个字 / too long"))
+            validators.append(_worded(validate.Length(max=rules["maxLength"]), N_("最多 {count} 个字"), count=rules["maxLength"]))
         if rules.get("pattern"):
             validators.append(validate.Regexp(rules["pattern"], error=comp.get("properties", {}).get(
-                "patternMessage", "格式不正确 / wrong format")))
+                "patternMessage", N_("格式不正确"))))
         if rules.get("validationType") == "email":
-            validators.append(validate.Email(error="电子邮箱格式不正确 / invalid email"))
+            validators.append(validate.Email(error=N_("电子邮箱格式不正确")))
         if rules.get("validationType") == "phone":
-            validators.append(validate.Regexp(r"^(1\d{10}|0\d{2,3}-?\d{7,8})$", error="电话号码格式不正确 / invalid phone"))
+            validators.append(validate.Regexp(r"^(1\d{10}|0\d{2,3}-?\d{7,8})$", error=N_("电话号码格式不正确")))
         check = (comp.get("properties") or {}).get("check")
         if check in CHECKS:
             validators.append(_checksum(CHECKS[check]))
         return fields.String(validate=validators, **common)
     if kind == "number":
         if "min" in rules:
-            validators.append(validate.Range(min=rules["min"], error=f"不能小于 {rules['min']} / too small"))
+            validators.append(_worded(validate.Range(min=rules["min"]), N_("不能小于 {limit}"), limit=rules["min"]))
         if "max" in rules:
-            validators.append(validate.Range(max=rules["max"], error=f"不能大于 {rules['max']} / too large"))
-        common["error_messages"]["invalid"] = "请输入数字 / must be a number"
+            validators.append(_worded(validate.Range(max=rules["max"]), N_("不能大于 {limit}"), limit=rules["max"]))
+        common["error_messages"]["invalid"] = NOT_A_NUMBER
         return _Number(validate=validators, **common)
     if kind in ("select", "radio"):
         if options:
-            validators.append(validate.OneOf(options, error="请从列表中选择 / choose one of the options"))
+            validators.append(validate.OneOf(options, error=N_("请从列表中选择")))
         return fields.Raw(validate=validators, **common)
     if kind == "checkbox":
-        common["error_messages"]["invalid"] = "应为是或否 / must be true or false"
+        common["error_messages"]["invalid"] = N_("应为是或否")
         return fields.Boolean(truthy={True}, falsy={False}, **common)
     if kind in ("checklist", "taglist"):
-        inner = fields.Raw(validate=validate.OneOf(options, error="包含不在列表中的选项 / unknown option")) if options else fields.Raw()
+        inner = fields.Raw(validate=validate.OneOf(options, error=N_("包含不在列表中的选项"))) if options else fields.Raw()
         if required:
             validators.append(validate.Length(min=1, error=REQUIRED_MSG))
         return fields.List(inner, validate=validators, **common)
     if kind == "datetime":
         return (_IsoDate if comp.get("subtype", "date") == "date" else _IsoDateTime)(**common)
     raise ValueError(kind)
+
+
+def _worded(validator, template: str, **params):
+    """`validator` failing with a Text, not marshmallow's finished string, so the surface renders the message with its
+    numbers in the user's language."""
+    def run(value):
+        try:
+            validator(value)
+        except ValidationError:
+            raise ValidationError([Text(template, **params)]) from None
+    return run
 
 
 def _checksum(check):
@@ -252,14 +268,14 @@ def _schema(form: dict, visible: dict, partial: bool) -> Schema:
 def validate_submission(form: dict, submitted, partial: bool = False) -> dict:
     """Cleaned values of the visible input fields, or Invalid with per-field messages. `partial` is for drafts."""
     if not isinstance(submitted, dict):
-        raise Invalid("提交的数据应为 JSON 对象 / data must be a JSON object")
+        raise Invalid(NOT_AN_OBJECT)
     bad_keys = [k for k in submitted if not isinstance(k, str) or k.startswith("_")]
     if bad_keys:
-        raise Invalid("字段名不能以下划线开头 / keys may not start with '_'", fields={k: "不允许的字段名 / key not allowed" for k in bad_keys})
+        raise Invalid(UNDERSCORE_KEYS, fields={k: KEY_NOT_ALLOWED for k in bad_keys})
     comps = {c["key"]: (c, conditions) for c, conditions in _inputs_with_conditions(form, ())}
     unknown = [k for k in submitted if k not in comps]
     if unknown:
-        raise Invalid("表单中没有这些字段 / unknown fields", fields={k: "表单中没有此字段 / not a field of this form" for k in unknown})
+        raise Invalid(N_("表单中没有这些字段"), fields={k: N_("表单中没有此字段") for k in unknown})
     visible = {k: c for k, (c, conditions) in comps.items()
                if not any(hidden(expr, submitted) for expr in conditions)
                and not c.get("readonly") and not c.get("disabled")}
@@ -267,6 +283,7 @@ def validate_submission(form: dict, submitted, partial: bool = False) -> dict:
     try:
         cleaned = schema.load({k: v for k, v in submitted.items() if k in visible}, partial=partial)
     except ValidationError as err:
-        messages = {k: (v[0] if isinstance(v, list) and v and isinstance(v[0], str) else str(v)) for k, v in err.messages.items()}
-        raise Invalid("表单填写有误，请按提示修改 / the form has errors", fields=messages) from None
+        messages = {k: (v[0] if isinstance(v, list) and v and isinstance(v[0], (str, Text)) else str(v))
+                    for k, v in err.messages.items()}
+        raise Invalid(N_("表单填写有误，请按提示修改"), fields=messages) from None
     return cleaned

@@ -4,6 +4,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from app.i18n import N_
+
 _ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 _ID_CHECK = "10X98765432"
 _CREDIT_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -12,25 +14,25 @@ _CREDIT_WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 2
 
 def id_card_error(value: str) -> str | None:
     if not re.fullmatch(r"\d{17}[\dXx]", value or ""):
-        return "身份证号码应为 18 位，最后一位可为 X / ID number must have 18 characters"
+        return N_("身份证号码应为 18 位，最后一位可为 X")
     try:
         date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
     except ValueError:
-        return "身份证号码中的出生日期不正确 / invalid birth date in ID number"
+        return N_("身份证号码中的出生日期不正确")
     total = sum(int(d) * w for d, w in zip(value[:17], _ID_WEIGHTS))
     if _ID_CHECK[total % 11] != value[17].upper():
-        return "身份证号码校验位不正确，请核对 / ID number checksum mismatch"
+        return N_("身份证号码校验位不正确，请核对")
     return None
 
 
 def credit_code_error(value: str) -> str | None:
     value = (value or "").upper()
     if not re.fullmatch(r"[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}", value):
-        return "统一社会信用代码应为 18 位数字或大写字母 / credit code must have 18 characters"
+        return N_("统一社会信用代码应为 18 位数字或大写字母")
     total = sum(_CREDIT_ALPHABET.index(c) * w for c, w in zip(value[:17], _CREDIT_WEIGHTS))
     expected = _CREDIT_ALPHABET[(31 - total % 31) % 31]
     if value[17] != expected:
-        return "统一社会信用代码校验位不正确，请核对 / credit code checksum mismatch"
+        return N_("统一社会信用代码校验位不正确，请核对")
     return None
 
 

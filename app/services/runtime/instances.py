@@ -11,17 +11,19 @@ from app.engine import clock
 from app.engine.errors import TaskNotOpen
 from app.engine.flow_lint import PLATFORM_VARIABLES
 from app.engine.runtime import Runtime
+from app.i18n import N_, Text
 from app.models import ProcessDefinition, ProcessInstance, Task, User
 from app.services.admin import settings
 from app.services.design import deployments
 from app.services.runtime import commands, permissions
 from app.services.runtime.unit_of_work import UnitOfWork, run
 from app.services.errors import BadRequest, Conflict, Invalid, NotFound
-from app.services.runtime.forms import validate_submission
+from app.services.runtime.forms import REQUIRED_MSG, validate_submission
 from app.services.people.accounts import org_by_code
 
 BUSINESS_KEY_PREFIX = {"mediation": "调", "compensation": "补", "petition_to_review": "访复"}
 RESERVED = PLATFORM_VARIABLES  # set by the platform at start, never by a form
+DUPLICATE_KEY = N_("案号 {key} 已存在，不能重复立案")
 
 
 def start(process_key: str, actor: User, variables=None, business_key: str | None = None,
@@ -34,7 +36,7 @@ def start(process_key: str, actor: User, variables=None, business_key: str | Non
         parsed = commands.parsed_definition(session, definition.id)
         permissions.require_can_start(session, actor, parsed)
         if variables is not None and not isinstance(variables, dict):
-            raise BadRequest("variables 必须是 JSON 对象 / variables must be a JSON object")
+            raise BadRequest(N_("variables 必须是 JSON 对象"))
         form = definition.forms.get(parsed.start_form_key) if parsed.start_form_key else None
         values = _check_variables(variables or {}, form)
         org_code = organisation_code or actor.organisation.code
@@ -52,7 +54,7 @@ def start(process_key: str, actor: User, variables=None, business_key: str | Non
 
 def suspend(instance_id: int, actor: User, reason: str, expected_version: int | None = None, check=None) -> dict:
     def act(uow: UnitOfWork) -> dict:
-        inst = _require_status(uow, {"running", "error"}, "挂起")
+        inst = _require_status(uow, {"running", "error"}, N_("案件当前状态为“{status}”，不能挂起"))
         rt = uow.restore()
         inst.status = "suspended"
         uow.save(rt, actor.username, "suspend", {"reason": require_reason(reason)})
@@ -62,7 +64,7 @@ def suspend(instance_id: int, actor: User, reason: str, expected_version: int | 
 
 def resume(instance_id: int, actor: User, reason: str, expected_version: int | None = None, check=None) -> dict:
     def act(uow: UnitOfWork) -> dict:
-        inst = _require_status(uow, {"suspended"}, "恢复")
+        inst = _require_status(uow, {"suspended"}, N_("案件当前状态为“{status}”，不能恢复"))
         rt = uow.restore()
         inst.status = "error" if inst.error_message else "running"
         incident = rt.step() if inst.status == "running" else None
@@ -73,7 +75,7 @@ def resume(instance_id: int, actor: User, reason: str, expected_version: int | N
 
 def cancel(instance_id: int, actor: User, reason: str, expected_version: int | None = None, check=None) -> dict:
     def act(uow: UnitOfWork) -> dict:
-        inst = _require_status(uow, {"running", "error", "suspended"}, "撤销")
+        inst = _require_status(uow, {"running", "error", "suspended"}, N_("案件当前状态为“{status}”，不能撤销"))
         rt = uow.restore()
         rt.cancel()
         inst.status, inst.ended_at = "cancelled", clock.now()
@@ -85,7 +87,7 @@ def cancel(instance_id: int, actor: User, reason: str, expected_version: int | N
 def retry(instance_id: int, actor: User, reason: str = "", expected_version: int | None = None, check=None) -> dict:
     """Re-run the failed task(s) of an instance in error, after its data or definition was fixed."""
     def act(uow: UnitOfWork) -> dict:
-        inst = _require_status(uow, {"error"}, "重试")
+        inst = _require_status(uow, {"error"}, N_("案件当前状态为“{status}”，不能重试"))
         rt = uow.restore()
         retried = rt.retry()
         previous = {"element": inst.error_element, "message": inst.error_message}
@@ -104,13 +106,14 @@ def set_variables(instance_id: int, actor: User, changes, reason: str, expected_
         if check is not None:
             check(session)
         if not isinstance(changes, dict) or not changes:
-            raise BadRequest("请提供要修改的变量（JSON 对象） / changes must be a non-empty JSON object")
+            raise BadRequest(N_("请提供要修改的变量（JSON 对象）"))
         bad = [k for k in changes if not isinstance(k, str) or k.startswith("_") or not re.fullmatch(r"[A-Za-z]\w*", k)]
         if bad:
-            raise Invalid("变量名不合法 / invalid variable names", fields={k: "变量名须为字母开头的英文标识符" for k in bad})
+            raise Invalid(N_("变量名不合法"), fields={k: N_("变量名须为字母开头的英文标识符") for k in bad})
 
     def act(uow: UnitOfWork) -> dict:
-        inst = _require_status(uow, {"running", "error", "suspended"}, "修改变量")
+        inst = _require_status(uow, {"running", "error", "suspended"},
+                               N_("案件当前状态为“{status}”，不能修改变量"))
         rt = uow.restore()
         before = {k: rt.current_data().get(k) for k in changes}
         rt.set_variables(changes)
@@ -131,13 +134,13 @@ def reset(instance_id: int, actor: User, element_id: str, reason: str, expected_
 
     def act(uow: UnitOfWork) -> dict:
         session = uow.session
-        inst = _require_status(uow, {"running", "error"}, "回退")
+        inst = _require_status(uow, {"running", "error"}, N_("案件当前状态为“{status}”，不能回退"))
         rt = uow.restore()
         try:
             task_id = rt.reset_to(element_id)
         except TaskNotOpen:
-            raise Invalid(f"环节 {element_id} 尚未办理过，不能回退到此 / that task never completed",
-                          fields={"element_id": "只能回退到已办理的环节"}) from None
+            raise Invalid(N_("环节 {element} 尚未办理过，不能回退到此"), fields={"element_id": N_("只能回退到已办理的环节")},
+                          element=element_id) from None
         row = session.get(Task, task_id)
         if row is not None:  # the same task opens again: reopen its row, the old submission becomes the draft
             row.status, row.draft, row.completed_at, row.completed_by = "open", row.data, None, None
@@ -156,7 +159,7 @@ def reset(instance_id: int, actor: User, element_id: str, reason: str, expected_
 def get(session: Session, instance_id: int) -> ProcessInstance:
     inst = session.get(ProcessInstance, instance_id)
     if inst is None:
-        raise NotFound(f"案件不存在（编号 {instance_id}） / no such instance")
+        raise NotFound(commands.NO_INSTANCE, id=instance_id)
     return inst
 
 
@@ -181,20 +184,20 @@ def instance_summary(session: Session, inst: ProcessInstance, open_tasks: list[T
 def _check_variables(variables: dict, form: dict | None) -> dict:
     bad = [k for k in variables if not isinstance(k, str) or k.startswith("_") or k in RESERVED]
     if bad:
-        raise Invalid("这些字段名不允许使用 / keys not allowed", fields={k: "保留字段或以下划线开头 / reserved" for k in bad})
+        raise Invalid(N_("这些字段名不允许使用"), fields={k: N_("保留字段或以下划线开头") for k in bad})
     return validate_submission(form, variables) if form is not None else dict(variables)
 
 
 def new_instance(session: Session, definition: ProcessDefinition, business_key: str | None, actor: User | None,
                   org_code: str, started_by: str | None = None) -> ProcessInstance:
     if business_key is not None and (not isinstance(business_key, str) or not business_key.strip() or len(business_key) > 100):
-        raise Invalid("案号不能为空且不超过 100 个字符 / invalid business key", fields={"business_key": "案号格式不正确"})
+        raise Invalid(N_("案号不能为空且不超过 100 个字符"), fields={"business_key": N_("案号格式不正确")})
     org = org_by_code(session, org_code)
     key = business_key.strip() if business_key else _next_business_key(session, definition.key)
     exists = session.scalar(select(ProcessInstance.id).where(ProcessInstance.process_key == definition.key,
                                                              ProcessInstance.business_key == key))
     if exists:
-        raise Conflict(f"案号 {key} 已存在，不能重复立案 / duplicate business key", code="duplicate_business_key")
+        raise Conflict(DUPLICATE_KEY, code="duplicate_business_key", key=key)
     now = clock.now()
     inst = ProcessInstance(definition_id=definition.id, process_key=definition.key, business_key=key, status="running",
                            organisation_id=org.id, started_by=started_by or actor.username, started_at=now,
@@ -204,7 +207,7 @@ def new_instance(session: Session, definition: ProcessDefinition, business_key: 
         with session.begin_nested():
             session.flush()
     except IntegrityError:
-        raise Conflict(f"案号 {key} 已存在，不能重复立案 / duplicate business key", code="duplicate_business_key") from None
+        raise Conflict(DUPLICATE_KEY, code="duplicate_business_key", key=key) from None
     return inst
 
 
@@ -216,10 +219,11 @@ def _next_business_key(session: Session, process_key: str) -> str:
     return f"{prefix}{count + 1:05d}号"
 
 
-def _require_status(uow: UnitOfWork, allowed: set[str], verb: str) -> ProcessInstance:
+def _require_status(uow: UnitOfWork, allowed: set[str], refusal: str) -> ProcessInstance:
+    """The locked instance if its status allows the command; `refusal` names the status as {status}."""
     inst = uow.instance
     if inst.status not in allowed:
-        raise Conflict(_wrong_status(inst, verb), code="wrong_status")
+        raise Conflict(refusal, code="wrong_status", status=status_text(inst.status))
     return inst
 
 
@@ -231,11 +235,12 @@ def _clear_error(inst: ProcessInstance) -> None:
 STATUS_NAMES = {"running": "办理中", "completed": "已办结", "error": "出错", "suspended": "已挂起", "cancelled": "已撤销"}
 
 
-def _wrong_status(inst: ProcessInstance, verb: str) -> str:
-    return f"案件当前状态为“{STATUS_NAMES.get(inst.status, inst.status)}”，不能{verb} / not allowed in status {inst.status}"
+def status_text(status: str) -> Text:
+    """An instance status as a message parameter: its Chinese name, rendered in the reader's language."""
+    return Text(STATUS_NAMES.get(status, status))
 
 
 def require_reason(reason) -> str:
     if not isinstance(reason, str) or not reason.strip():
-        raise Invalid("请填写操作原因 / a reason is required", fields={"reason": "此项为必填项 / required"})
+        raise Invalid(N_("请填写操作原因"), fields={"reason": REQUIRED_MSG})
     return reason.strip()

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from app import db
 from app.engine import clock
 from app.engine.runtime import Runtime
+from app.i18n import N_
 from app.models import (InstanceVariable, Message, MessageSubscription, Organisation, ProcessDefinition,
                         ProcessInstance, User)
 from app.services.admin import settings
@@ -16,15 +17,17 @@ from app.services.errors import BadRequest, Conflict, NotFound
 from app.services.runtime import commands, instances
 from app.services.runtime.unit_of_work import UnitOfWork, run
 
+NO_RECEIVER = N_("没有正在等待消息“{name}”且关联条件匹配的案件")
+
 
 def send(name, correlation, payload, actor: User) -> dict:
     """An external message (e.g. "the enterprise filed a lawsuit"). 404 when nothing waits for it."""
     if not isinstance(name, str) or not name.strip():
-        raise BadRequest("请提供消息名称 name / name is required")
+        raise BadRequest(N_("请提供消息名称 name"))
     if correlation is None:
         correlation = {}
     if not isinstance(correlation, dict) or not isinstance(payload if payload is not None else {}, dict):
-        raise BadRequest("correlation 和 payload 必须是 JSON 对象 / correlation and payload must be JSON objects")
+        raise BadRequest(N_("correlation 和 payload 必须是 JSON 对象"))
     payload = payload or {}
 
     def act(uow: UnitOfWork) -> dict:
@@ -34,8 +37,7 @@ def send(name, correlation, payload, actor: User) -> dict:
         uow.session.flush()
         delivered = _deliver(uow, msg, actor.username, actor.organisation.code)
         if not delivered:
-            raise NotFound(f"没有正在等待消息“{name}”且关联条件匹配的案件 / no instance waits for this message",
-                           code="no_receiver")
+            raise NotFound(NO_RECEIVER, code="no_receiver", name=name)
         return {"delivered_to": delivered}
     return run(act)
 
@@ -60,7 +62,7 @@ def _deliver_pending(uow: UnitOfWork, message_id: int) -> None:
     if source is not None:
         fallback_org = session.scalar(select(Organisation.code).where(Organisation.id == source.organisation_id))
     if not _deliver(uow, msg, msg.sent_by, fallback_org):
-        msg.status, msg.error = "unmatched", "没有案件在等待此消息，也没有流程以此消息启动 / nobody waits for this message"
+        msg.status, msg.error = "unmatched", N_("没有案件在等待此消息，也没有流程以此消息启动")
 
 
 def start_from_message(uow: UnitOfWork, definition: ProcessDefinition, name: str, payload: dict, actor: str,
@@ -77,7 +79,7 @@ def start_from_message(uow: UnitOfWork, definition: ProcessDefinition, name: str
     rt = Runtime.create(parsed, data, start_message=(name, payload))
     incident = rt.step()
     if incident is None and not rt.deliver(name, payload):
-        raise Conflict(f"流程 {definition.key} 未在等待消息 {name} / start message not awaited")
+        raise Conflict(N_("流程 {process_key} 未在等待消息 {name}"), process_key=definition.key, name=name)
     incident = incident or rt.step()
     uow.save(rt, actor, "start", {"process_key": definition.key, "version": definition.version, "message": name},
              incident, inst=inst)

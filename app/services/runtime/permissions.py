@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from app.engine.specs import ParsedDefinition
+from app.i18n import N_
 from app.models import Task, User
 from app.services.errors import Forbidden
 from app.services.people.access import visible_org_ids
@@ -30,7 +31,7 @@ def may_start(user: User, starter: str | None) -> bool:
 def require_can_start(session: Session, user: User, parsed: ParsedDefinition) -> None:
     role = starter_role(session, parsed)
     if not may_start(user, role):
-        raise Forbidden(f"您没有发起此类案件的权限（需要角色 {role}） / you may not start this process")
+        raise Forbidden(N_("您没有发起此类案件的权限（需要角色 {role}）"), role=role)
 
 
 # ---- acting on a task --------------------------------------------------------------------------------------------------
@@ -44,22 +45,22 @@ def can_act_on_task(session: Session, user: User, task: Task) -> bool:
 
 def require_task_access(session: Session, user: User, task: Task) -> None:
     if not can_act_on_task(session, user, task):
-        raise Forbidden("您无权办理此任务 / you may not act on this task")
+        raise Forbidden(N_("您无权办理此任务"))
 
 
 def require_can_release(user: User, task: Task) -> None:
     """A claimed task goes back to the pool by its assignee, or by someone who may hand tasks out."""
     if task.assignee_id != user.id and not (user.role_codes & ASSIGNER_ROLES):
-        raise Forbidden("只能退回自己签收的任务 / you can only release your own task")
+        raise Forbidden(N_("只能退回自己签收的任务"))
 
 
 def require_assigner(user: User) -> None:
     if not user.role_codes & ASSIGNER_ROLES:
-        raise Forbidden("只有机关负责人或督办领导可以指派任务 / only agency heads and supervisors may assign")
+        raise Forbidden(N_("只有机关负责人或督办领导可以指派任务"))
 
 
 def require_assign_scope(session: Session, user: User, task: Task) -> None:
     """An assigner hands out tasks of the organisations they head or supervise (an administrator: any)."""
     if task.organisation_id not in visible_org_ids(session, user, next(iter(user.role_codes & ASSIGNER_ROLES))) \
             and "admin" not in user.role_codes:
-        raise Forbidden("此任务不在您的管辖范围内 / task outside your organisation")
+        raise Forbidden(N_("此任务不在您的管辖范围内"))

@@ -7,17 +7,20 @@ from sqlalchemy.orm import Session
 from app import db
 from app.engine import clock
 from app.engine.errors import TaskNotOpen
+from app.i18n import N_
 from app.models import ProcessInstance, Task, User
 from app.services.errors import Conflict, Invalid, NotFound
 from app.services.people.access import visible_org_ids
 from app.services.people.accounts import user_by_username
-from app.services.runtime import commands, permissions, timers
+from app.services.runtime import commands, forms, permissions, timers
 from app.services.runtime.forms import validate_submission
-from app.services.runtime.instances import instance_summary
+from app.services.runtime.instances import instance_summary, status_text
 from app.services.runtime.unit_of_work import UnitOfWork, run
 
 
-NO_TASK = "任务不存在 / no such task"
+NO_TASK = N_("任务不存在")
+CLAIMED = N_("此任务已由他人签收")
+NOT_OPEN = N_("任务已办理或已不在待办状态")
 
 
 class _TimerDue(Exception):
@@ -47,7 +50,7 @@ def _complete(task_id: str, actor: User, data, expected_version: int | None, tim
             raise _TimerDue(inst.id)
         _require_open(task, inst)
         if task.assignee_id is not None and task.assignee_id != actor.id and "admin" not in actor.role_codes:
-            raise Conflict("此任务已由他人签收 / claimed by someone else", code="claimed_by_other")
+            raise Conflict(CLAIMED, code="claimed_by_other")
         form = _form(session, inst.definition_id, task.form_key)
         submitted = {**task.draft, **data} if isinstance(data, dict) and task.draft else data
         # what was saved as a draft counts unless the submission overrides it
@@ -56,7 +59,7 @@ def _complete(task_id: str, actor: User, data, expected_version: int | None, tim
         try:
             rt.complete(task_id, values)
         except TaskNotOpen:
-            raise Conflict("任务已办理或已不在待办状态 / task is no longer open", code="task_not_open") from None
+            raise Conflict(NOT_OPEN, code="task_not_open") from None
         task.data, task.draft, task.completed_by = values, None, actor.username
         incident = rt.step()
         saved = uow.save(rt, actor.username, "complete", {"task": task.element_id, "data": values}, incident,
@@ -71,7 +74,7 @@ def claim(task_id: str, actor: User) -> Task:
         _require_open(task)
         permissions.require_task_access(uow.session, actor, task)
         if task.assignee_id not in (None, actor.id):
-            raise Conflict("此任务已由他人签收 / claimed by someone else", code="claimed_by_other")
+            raise Conflict(CLAIMED, code="claimed_by_other")
         task.assignee_id = actor.id
         uow.audit(actor.username, "claim", task.instance_id, task.id)
         return task
@@ -98,8 +101,8 @@ def assign(task_id: str, actor: User, username: str) -> Task:
         permissions.require_assign_scope(session, actor, task)
         target = user_by_username(session, username)
         if task.candidate_role and task.organisation_id not in visible_org_ids(session, target, task.candidate_role):
-            raise Conflict(f"{target.display_name} 不具备此任务所需的角色或不在办理机构 / user cannot take this task",
-                           code="assignee_not_eligible")
+            raise Conflict(N_("{user} 不具备此任务所需的角色或不在办理机构"), code="assignee_not_eligible",
+                           user=target.display_name)
         before = task.assignee_id
         task.assignee_id = target.id
         uow.audit(actor.username, "assign", task.instance_id, task.id, {"before": before, "after": target.id})
@@ -138,11 +141,12 @@ def _task(session: Session, task_id: str, lock: bool = False) -> Task:
 
 def _require_open(task: Task, inst=None) -> None:
     if task.status == "suspended":
-        raise Conflict("案件已挂起，暂不能办理 / the case is suspended", code="instance_not_running")
+        raise Conflict(N_("案件已挂起，暂不能办理"), code="instance_not_running")
     if task.status != "open":
-        raise Conflict("任务已办理或已不在待办状态 / task is no longer open", code="task_not_open")
+        raise Conflict(NOT_OPEN, code="task_not_open")
     if inst is not None and inst.status != "running":
-        raise Conflict(f"案件当前不可办理（状态：{inst.status}） / instance is not running", code="instance_not_running")
+        raise Conflict(N_("案件当前不可办理（状态：{status}）"), code="instance_not_running",
+                       status=status_text(inst.status))
 
 
 def _form(session: Session, definition_id: int, form_key: str | None) -> dict | None:
@@ -152,8 +156,8 @@ def _form(session: Session, definition_id: int, form_key: str | None) -> dict | 
 
 def _plain(data) -> dict:
     if not isinstance(data, dict):
-        raise Invalid("提交的数据应为 JSON 对象 / data must be a JSON object")
+        raise Invalid(forms.NOT_AN_OBJECT)
     bad = [k for k in data if not isinstance(k, str) or k.startswith("_")]
     if bad:
-        raise Invalid("字段名不能以下划线开头 / keys may not start with '_'", fields={k: "不允许的字段名" for k in bad})
+        raise Invalid(forms.UNDERSCORE_KEYS, fields={k: forms.KEY_NOT_ALLOWED for k in bad})
     return data

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from app import db
 from app.engine import clock
+from app.i18n import N_
 from app.models import ProcessInstance
 from app.services.runtime import commands
 from app.services.runtime.unit_of_work import UnitOfWork, run
@@ -61,7 +62,8 @@ def _tick_batch(uow: UnitOfWork, limit: int | None, instance_id: int | None = No
         except Exception as err:  # a state that cannot even be restored: record it, never loop on it
             log.exception("timer tick failed for instance %s", inst.id)
             with session.begin_nested():
-                inst.status, inst.error_message, inst.error_at = "error", f"定时器处理失败：{err}", clock.now()
+                inst.status, inst.error_at = "error", clock.now()
+                inst.error_message = N_("定时器处理失败：{error}").format(error=err)
                 inst.next_timer_due = None
                 uow.audit("system", "timer", inst.id, None, {"failed": str(err)})
             ticked += 1

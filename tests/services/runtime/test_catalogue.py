@@ -1,0 +1,86 @@
+"""What runtime, inbox, engine and demo code tells a user is a Chinese template; its English is in the catalogue only."""
+from __future__ import annotations
+
+import ast
+import re
+import string
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from babel.messages.extract import extract_from_file
+from babel.messages.pofile import read_po
+
+from app.services.errors import Conflict, Forbidden, Invalid
+from app.services.runtime import forms, instances, permissions
+
+ROOT = Path(__file__).resolve().parents[3]
+PO = ROOT / "app" / "web" / "translations" / "en" / "LC_MESSAGES" / "messages.po"
+AREAS = ("app/services/runtime", "app/services/inbox", "app/engine", "app/demo")
+SOURCES = [path for area in AREAS for path in sorted((ROOT / area).glob("*.py"))]
+PAIR = re.compile(r"[\u4e00-\u9fff）].* / [A-Za-z]")
+
+
+def _english() -> dict[str, str]:
+    return {m.id: m.string for m in read_po(PO.open("rb")) if m.id}
+
+
+def _placeholders(template: str) -> set[str]:
+    return {name for _text, name, _spec, _conversion in string.Formatter().parse(template) if name}
+
+
+def test_every_template_has_an_english_translation_with_the_same_placeholders():
+    catalogue = _english()
+    templates = [message for path in SOURCES
+                 for _line, message, _comments, _context in extract_from_file("python", str(path), keywords={"N_": None})]
+    assert len(templates) > 100
+    assert [t for t in templates if not catalogue.get(t)] == []
+    assert [t for t in templates if _placeholders(t) != _placeholders(catalogue[t])] == []
+
+
+def test_no_chinese_english_pair_is_left_in_the_code():
+    pairs = [f"{path.relative_to(ROOT)}:{node.lineno}" for path in SOURCES
+             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+             if isinstance(node, ast.Constant) and isinstance(node.value, str) and PAIR.search(node.value)]
+    assert pairs == []
+
+
+FORM = {"components": [
+    {"type": "textfield", "key": "name", "label": "姓名", "validate": {"required": True, "minLength": 2}},
+    {"type": "number", "key": "amount", "label": "金额", "validate": {"max": 100}},
+    {"type": "textfield", "key": "id_number", "label": "身份证号码", "properties": {"check": "id_card"}},
+]}
+
+
+def test_a_form_error_is_chinese_and_renders_in_english_with_its_numbers():
+    with pytest.raises(Invalid) as caught:
+        forms.validate_submission(FORM, {"name": "张", "amount": 500, "id_number": "123"})
+    err = caught.value
+    assert err.message == "表单填写有误，请按提示修改"
+    assert err.render()["fields"] == {"name": "至少 2 个字", "amount": "不能大于 100",
+                                      "id_number": "身份证号码应为 18 位，最后一位可为 X"}
+    english = err.render(lambda text: _english().get(text) or text)
+    assert english == {"message": "The form has errors; please correct them", "details": [],
+                       "fields": {"name": "Too short: at least 2 characters", "amount": "Too large: at most 100",
+                                  "id_number": "An ID number must have 18 characters (the last may be X)"}}
+
+
+def test_a_refusal_renders_in_english():
+    with pytest.raises(Forbidden) as caught:
+        permissions.require_assigner(SimpleNamespace(role_codes={"clerk"}))
+    assert caught.value.message == "只有机关负责人或督办领导可以指派任务"
+    assert caught.value.render(_english().get)["message"] == "Only agency heads and supervisors may assign tasks"
+
+
+def test_form_structure_problems_are_chinese_with_the_place_named():
+    problems = forms.structure_problems({"components": [{"type": "textfield", "validate": {"min": "x"}}]})
+    assert problems == ["components[0]（textfield）缺少 key", "components[0] 的 validate.min 应为数字"]
+
+
+def test_a_wrong_status_names_the_status_in_the_readers_language(deploy, users):
+    deploy("failing.bpmn")
+    summary = instances.start("failing", users["mediator1"], {})
+    with pytest.raises(Conflict) as caught:
+        instances.retry(summary["id"], users["admin"], reason="x")
+    assert caught.value.code == "wrong_status" and caught.value.message == "案件当前状态为“办理中”，不能重试"
+    assert caught.value.render(_english().get)["message"] == "The case is in progress; it cannot be retried"
