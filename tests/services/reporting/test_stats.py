@@ -31,7 +31,7 @@ from app.http import status_of
 from app import db
 from app.engine import clock
 from app.services.people import access
-from app.services.reporting import stats
+from app.services.reporting import periods, stats
 from app.services.reporting import stats_export
 from app.services.errors import Invalid
 from tests.processes import test_compensation as comp
@@ -239,8 +239,8 @@ def test_bad_and_future_periods_are_refused(users, database_url):
         run_report(users["supervisor1"], "2026-05", at(4, 30))
     with pytest.raises(Invalid, match="没有程序"):
         run_report(users["supervisor1"], "2026-03", at(4, 1), "approval")
-    assert stats.parse_period("2026-H2").label == "2026年下半年"
-    assert (stats.parse_period("2026-Q4").first_day.isoformat(), stats.parse_period("2026-Q4").end_day.isoformat()) \
+    assert periods.parse_period("2026-H2").label == "2026年下半年"
+    assert (periods.parse_period("2026-Q4").first_day.isoformat(), periods.parse_period("2026-Q4").end_day.isoformat()) \
         == ("2026-10-01", "2027-01-01")
 
 
