@@ -35,8 +35,8 @@ def test_no_message_carries_its_english_beside_it(modules):
 
 @pytest.mark.parametrize("modules", MODULES)
 def test_every_template_has_english_with_the_same_placeholders(modules):
-    templates = {message for path in sources(modules)
-                 for _line, message, _comments, _context in extract_from_file("python", str(path), keywords={"N_": None})}
+    templates = {message for path in sources(modules) for _line, message, _comments, _context
+                 in extract_from_file("python", str(path), keywords={"N_": None})}
     assert templates
     assert sorted(t for t in templates if not CATALOGUE.get(t)) == []
     names = re.compile(r"\{(\w*)\}")

@@ -60,7 +60,8 @@ def execute(key: str, from_version: int, to_version: int, instance_ids: list[int
             inst = None
         if inst is None or inst.definition_id != source_id:
             result["blocked"].append({"id": instance_id, "business_key": inst.business_key if inst else None,
-                                      "reason": N_("案件不属于流程 {key} 的版本 {version}").format(key=key, version=from_version)})
+                                      "reason": N_("案件不属于流程 {key} 的版本 {version}").format(
+                                          key=key, version=from_version)})
             return
         if inst.status not in OPEN_STATUSES:
             result["blocked"].append({"id": inst.id, "business_key": inst.business_key,

@@ -91,7 +91,7 @@ def _out_of_range(err: Exception) -> Text:
     return Text(N_("时间或数据超出范围（{error_type}）"), error_type=type(err).__name__)
 
 
-# ---- the shape of a file -------------------------------------------------------------------------------------------------
+# ---- the shape of a file ---------------------------------------------------------------------------------------------
 def check_shape(scenario) -> None:
     """Everything the runner reads has the type it expects, so a malformed file fails with a message, not a crash."""
     if not isinstance(scenario, dict):
@@ -155,7 +155,7 @@ def _step_problem(step) -> Text | None:
     return None
 
 
-# ---- running -------------------------------------------------------------------------------------------------------------
+# ---- running ---------------------------------------------------------------------------------------------------------
 def _moment(value) -> datetime | None:
     if value in (None, ""):
         return None

@@ -121,7 +121,8 @@ def batch_execute(user: User, operation: str, instance_ids: list[int], confirm_c
                       fields={"instance_ids": Text(N_("最多 {limit} 件"), limit=BATCH_MAX)})
     if confirm_count != len(ids):
         raise Invalid(N_("确认数量（{confirmed}）与列表中的案件数（{count}）不一致，请重新预览"), confirmed=confirm_count,
-                      count=len(ids), fields={"confirm_count": Text(N_("应为 {count}"), count=len(ids))}, code="count_mismatch")
+                      count=len(ids), fields={"confirm_count": Text(N_("应为 {count}"), count=len(ids))},
+                      code="count_mismatch")
     if operation == "reassign" and not username:
         raise Invalid(N_("批量改派请填写接收人"), fields={"username": N_("此项为必填项")})
     with db.transaction(write=False) as session:
