@@ -163,7 +163,6 @@ def _tree_order(orgs: dict) -> list[int]:
     return out
 
 
-
 def _major_list(session, ids: list[int], became: dict[int, datetime], facts: dict, dispute_types: dict, orgs: dict,
                 cut: datetime) -> list:
     """The major cases of the period with where each stood at the period's end (its result by then, if any)."""
