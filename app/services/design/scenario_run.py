@@ -45,7 +45,7 @@ class ScenarioFailed(Exception):
         super().__init__(self.text.render())
 
 
-def joined(texts: list[Text]) -> Text:
+def _joined(texts: list[Text]) -> Text:
     """Several messages as one, separated by "；" (each translated on its own)."""
     return reduce(lambda first, rest: Text(N_("{first}；{rest}"), first=first, rest=rest), texts)
 
@@ -124,7 +124,7 @@ def check_shape(scenario) -> None:
                 break
     problems.extend(_expect_problems(scenario.get("expect", {})))
     if problems:
-        raise ScenarioFailed(N_("情景文件格式不正确：{problems}"), problems=joined(problems))
+        raise ScenarioFailed(N_("情景文件格式不正确：{problems}"), problems=_joined(problems))
 
 
 def _expect_problems(expect) -> list[Text]:
@@ -290,7 +290,7 @@ def _check_expectations(rt: Runtime, expect: dict, path: list[str]) -> None:
                                  expected=json.dumps(value, ensure_ascii=False),
                                  actual=json.dumps(data.get(key), ensure_ascii=False, default=str)))
     if failures:
-        raise ScenarioFailed(joined(failures))
+        raise ScenarioFailed(_joined(failures))
 
 
 def _listed(items: list) -> list | Text:
