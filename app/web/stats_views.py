@@ -10,6 +10,7 @@ from app.auth import page_login_required
 from app.i18n import N_
 from app.services.people import access
 from app.services.reporting import stats
+from app.services.reporting.periods import default_period, recent_periods
 from app.services.reporting import stats_export
 from app.services.errors import Invalid
 from app.web import web
@@ -20,7 +21,7 @@ CHART_WIDTH = 360  # px of the longest bar
 @web.get("/supervision/stats")
 @page_login_required
 def stats_page():
-    period = request.args.get("period") or stats.default_period()
+    period = request.args.get("period") or default_period()
     process_key = request.args.get("process_key") or None
     fmt = request.args.get("format") or "html"
     with db.transaction(write=False) as s:
@@ -41,7 +42,7 @@ def stats_page():
 def stats_xlsx():
     with db.transaction(write=False) as s:
         org_ids = access.supervision_org_ids(s, g.user)
-        report = stats.report(s, org_ids, request.args.get("period") or stats.default_period(),
+        report = stats.report(s, org_ids, request.args.get("period") or default_period(),
                               request.args.get("process_key") or None)  # Invalid → the 422 error page
     return _xlsx(report)
 
@@ -53,7 +54,7 @@ def _xlsx(report: dict) -> Response:
 
 
 def _page(report: dict | None, period: str, process_key: str | None, error: str | None) -> str:
-    periods = stats.recent_periods()
+    periods = recent_periods()
     if report and not any(code == period for _group, options in periods for code, _label in options):
         periods.insert(0, (_("所选期间"), [(report["period"]["code"], report["period"]["label"])]))
     return render_template("supervision/stats.html", report=report, period=period, process_key=process_key,

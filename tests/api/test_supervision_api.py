@@ -99,3 +99,16 @@ def test_case_view_repairs_and_batch_over_http(approval_case, client, login):
     definition_id = client.get(f"/api/v1/supervision/cases/{approval_case['id']}", headers=h).json["definition"]["id"]
     counts = client.get(f"/api/v1/supervision/definitions/{definition_id}/counts", headers=h).json
     assert counts["active"] == {"ut_register": 1} and counts["statuses"] == {"suspended": 1}
+
+
+def test_service_errors_are_chinese_by_default_and_english_from_the_catalogue(client, login):
+    h = login("supervisor1")
+    res = client.get("/api/v1/supervision/stats?period=2026-13", headers=h)
+    assert res.status_code == 422 and res.json["error"]["message"].startswith("统计期间格式不正确")
+    client.get("/lang/en")
+    res = client.get("/api/v1/supervision/stats?period=2026-13", headers=h)
+    assert res.status_code == 422 and res.json["error"]["message"] == (
+        "The period must be YYYY-MM (month), YYYY-Qn (quarter) or YYYY-Hn (half year), e.g. 2026-10, 2026-Q3 or 2026-H2")
+    assert res.json["error"]["fields"] == {"period": "Bad period: use 2026-10, 2026-Q3 or 2026-H2"}
+    res = client.get("/api/v1/supervision/cases?variable=nothing&value=1", headers=h)
+    assert res.status_code == 422 and res.json["error"]["message"] == "nothing is not a searchable variable"

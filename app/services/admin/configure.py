@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from app.engine import clock
 from app.engine.workdays import to_date
+from app.i18n import N_, Text
 from app.models import Setting, WorkdayOverride
 from app.services.admin import settings
 from app.services.errors import Invalid, NotFound
@@ -39,9 +40,10 @@ def _set_time_limit(uow: UnitOfWork, process_key: str, name: str, value, actor: 
     session = uow.session
     defaults = settings.default_limits(process_key)
     if name not in defaults:
-        raise NotFound(f"流程 {process_key} 没有名为 {name} 的期限（可选：{'、'.join(defaults) or '无'}） / unknown time limit")
+        raise NotFound(N_("流程 {key} 没有名为 {name} 的期限（可选：{choices}）"), key=process_key, name=name,
+                       choices="、".join(defaults) or Text(N_("无")))
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise Invalid("期限必须是非负整数 / a time limit must be a non-negative integer", fields={"value": "必须是非负整数"})
+        raise Invalid(N_("期限必须是非负整数"), fields={"value": N_("必须是非负整数")})
     key = f"time_limits.{process_key}.{name}"
     row = session.get(Setting, key)
     before = row.value["value"] if row else defaults[name]["value"]

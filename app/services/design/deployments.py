@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from app import config
 from app.engine import clock, validation, xml_safety
 from app.engine.errors import Problem
+from app.i18n import N_, Text
 from app.models import ProcessDefinition, Role
 from app.services.runtime import unit_of_work
 from app.services.runtime.commands import audit, parsed_definition
@@ -39,8 +40,8 @@ def load_forms(keys: set[str], forms_dir: Path | None = None) -> tuple[dict, lis
         try:
             form = json.loads(path.read_text(encoding="utf-8"))
         except json.JSONDecodeError as err:
-            problems.append(Problem(f"表单 {key} 不是合法的 JSON：{err.msg}（第 {err.lineno} 行） / invalid JSON",
-                                    line=err.lineno, file=f"forms/{key}.json"))
+            problems.append(Problem(N_("表单 {key} 不是合法的 JSON：{error}（第 {line} 行）").format(
+                key=key, error=err.msg, line=err.lineno), line=err.lineno, file=f"forms/{key}.json"))
             continue
         broken = form_problems(key, form)
         if broken:
@@ -52,7 +53,8 @@ def load_forms(keys: set[str], forms_dir: Path | None = None) -> tuple[dict, lis
 
 def form_problems(key: str, form) -> list[Problem]:
     """One Problem per structural fault of a form (see forms.structure_problems)."""
-    return [Problem(f"表单 {key}：{message}", file=f"forms/{key}.json") for message in structure_problems(form)]
+    return [Problem(N_("表单 {key}：{problem}").format(key=key, problem=message), file=f"forms/{key}.json")
+            for message in structure_problems(form)]
 
 
 def check(session: Session, bpmn: bytes | str, filename: str = "process.bpmn", forms: dict | None = None,
@@ -83,7 +85,7 @@ def deploy(session: Session, bpmn: bytes | str, actor: str, filename: str = "pro
     parsed, used_forms, problems = check(session, bpmn, filename, forms, forms_dir, require_layout)
     problems = (extra_problems or []) + problems
     if problems:
-        raise Invalid(f"流程 {filename} 未通过校验，共 {len(problems)} 处问题 / validation failed",
+        raise Invalid(N_("流程 {file} 未通过校验，共 {count} 处问题"), file=filename, count=len(problems),
                       details=[p.as_dict() for p in problems])
     lock_key(session, parsed.process_key)
     text = bpmn.decode("utf-8") if isinstance(bpmn, bytes) else bpmn
@@ -92,10 +94,10 @@ def deploy(session: Session, bpmn: bytes | str, actor: str, filename: str = "pro
     if latest is not None and latest.content_hash == digest:
         return Deployed(latest, False)
     if check_base and latest is not None and (base_version is None or latest.version > base_version):
-        since = f"版本 {base_version}" if base_version is not None else "新建流程"
-        raise Conflict(f"流程 {parsed.process_key} 已有更新的版本 {latest.version}（{latest.deployed_by} 部署），而此设计基于{since}；"
-                       f"请先比较并合并，或确认覆盖后强制部署 / version {latest.version} was deployed after this design's "
-                       f"base ({base_version})", code="stale_base")
+        since = Text(N_("版本 {version}"), version=base_version) if base_version is not None else Text(N_("新建流程"))
+        raise Conflict(N_("流程 {key} 已有更新的版本 {version}（{user} 部署），而此设计基于{base}；请先比较并合并，或确认覆盖后强制部署"),
+                       key=parsed.process_key, version=latest.version, user=latest.deployed_by, base=since,
+                       code="stale_base")
     version = (session.scalar(select(func.max(ProcessDefinition.version)).where(
         ProcessDefinition.key == parsed.process_key)) or 0) + 1
     definition = ProcessDefinition(key=parsed.process_key, version=version, name=parsed.name, bpmn_xml=text,
@@ -105,7 +107,7 @@ def deploy(session: Session, bpmn: bytes | str, actor: str, filename: str = "pro
         with session.begin_nested():
             session.flush()
     except IntegrityError:  # a deploy of the same key that did not wait for the lock (should not happen)
-        raise Conflict(f"流程 {parsed.process_key} 正在被他人部署，请刷新后重试 / deployed concurrently",
+        raise Conflict(N_("流程 {key} 正在被他人部署，请刷新后重试"), key=parsed.process_key,
                        code="stale_version") from None
     audit(session, actor, "deploy", None, None, {"process_key": parsed.process_key, "version": version, "file": filename})
     return Deployed(definition, True)
@@ -126,7 +128,7 @@ def latest_definition(session: Session, key: str, required: bool = True) -> Proc
     definition = session.scalar(select(ProcessDefinition).where(ProcessDefinition.key == key)
                                 .order_by(ProcessDefinition.version.desc()).limit(1))
     if definition is None and required:
-        raise NotFound(f"流程不存在：{key}（请先部署） / unknown process")
+        raise NotFound(N_("流程不存在：{key}（请先部署）"), key=key)
     return definition
 
 

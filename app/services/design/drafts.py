@@ -18,33 +18,35 @@ from app import config
 from app.engine import clock, validation, xml_safety
 from app.engine.specs import executable_process
 from app.engine.errors import Problem
+from app.i18n import N_
 from app.models import DesignDraft, ProcessDefinition, ProcessInstance, User
 from app.services.design import deployments
 from app.services.design.permissions import designer, may_design, require_designer  # noqa: F401 (the surfaces' guards)
 from app.services.runtime.commands import audit
 from app.services.runtime.unit_of_work import UnitOfWork, run
-from app.services.errors import Conflict, Invalid, NotFound, ServiceError, TooLarge
+from app.services.errors import Conflict, Invalid, NotFound, TooLarge
 
 MAX_BPMN_BYTES = xml_safety.MAX_BYTES    # 2 MB
 MAX_FORMS_BYTES = 2 * 1024 * 1024
 STATUSES = ("running", "suspended", "error", "completed", "cancelled")
 KEY_PATTERN = validation.KEY_PATTERN    # a process key or a form key: the API, the pages and deployment share it
+_NO_FORM = N_("表单不存在：{key}")
 
 
 def check_size(bpmn: str | bytes, forms: dict | None = None) -> None:
     raw = bpmn.encode("utf-8") if isinstance(bpmn, str) else bpmn
     if len(raw) > MAX_BPMN_BYTES:
-        raise TooLarge(f"流程文件过大（{len(raw) // 1024} KB），上限 {MAX_BPMN_BYTES // 1024} KB / BPMN file too large")
+        raise TooLarge(N_("流程文件过大（{size} KB），上限 {limit} KB"), size=len(raw) // 1024, limit=MAX_BPMN_BYTES // 1024)
     if forms:
         size = len(json.dumps(forms, ensure_ascii=False).encode("utf-8"))
         if size > MAX_FORMS_BYTES:
-            raise TooLarge(f"表单内容过大（{size // 1024} KB），上限 {MAX_FORMS_BYTES // 1024} KB / forms too large")
+            raise TooLarge(N_("表单内容过大（{size} KB），上限 {limit} KB"), size=size // 1024, limit=MAX_FORMS_BYTES // 1024)
 
 
 def check_key(key: str) -> str:
     if not isinstance(key, str) or not KEY_PATTERN.match(key):
-        raise Invalid("流程标识只能包含英文字母、数字和下划线，以字母或下划线开头，最长 100 个字符 / invalid process key",
-                      fields={"process_key": "格式不正确 / invalid"})
+        raise Invalid(N_("流程标识只能包含英文字母、数字和下划线，以字母或下划线开头，最长 100 个字符"),
+                      fields={"process_key": N_("格式不正确")})
     return key
 
 
@@ -55,7 +57,7 @@ def versions(session: Session, key: str) -> list[dict]:
                                   ProcessDefinition.deployed_by, ProcessDefinition.deployed_at)
                            .where(ProcessDefinition.key == key).order_by(ProcessDefinition.version.desc())).all()
     if not rows:
-        raise NotFound(f"流程不存在：{key} / unknown process")
+        raise NotFound(N_("流程不存在：{key}"), key=key)
     counts = _instance_counts(session, [r.id for r in rows])
     return [{"version": r.version, "name": r.name, "deployed_by": r.deployed_by, "deployed_at": r.deployed_at,
              "instance_counts": counts.get(r.id, _zero_counts())} for r in rows]
@@ -73,7 +75,7 @@ def definition_of(session: Session, key: str, version: int) -> ProcessDefinition
     definition = session.scalar(select(ProcessDefinition).where(ProcessDefinition.key == key,
                                                                 ProcessDefinition.version == version))
     if definition is None:
-        raise NotFound(f"流程 {key} 没有版本 {version} / no such version")
+        raise NotFound(N_("流程 {key} 没有版本 {version}"), key=key, version=version)
     return definition
 
 
@@ -102,7 +104,7 @@ def design_forms(bpmn: str | bytes, forms: dict | None) -> tuple[dict, list[Prob
     for key, form in (forms or {}).items():
         broken = deployments.form_problems(key, form)
         if not isinstance(key, str) or not KEY_PATTERN.match(key):
-            problems.append(Problem(f"表单键 {key} 只能包含英文字母、数字和下划线，且以字母或下划线开头 / invalid form key",
+            problems.append(Problem(N_("表单键 {key} 只能包含英文字母、数字和下划线，且以字母或下划线开头").format(key=key),
                                     file=f"forms/{key}.json"))
         elif broken:
             problems.extend(broken)
@@ -126,8 +128,7 @@ def parse_design(session: Session, bpmn: str | bytes, forms: dict | None = None)
     parsed, used, problems = deployments.check(session, bpmn, "process.bpmn", forms=merged)
     problems = form_problems + problems
     if problems:
-        raise Invalid(f"流程未通过校验，共 {len(problems)} 处问题 / validation failed",
-                      details=[p.as_dict() for p in problems])
+        raise Invalid(N_("流程未通过校验，共 {count} 处问题"), count=len(problems), details=[p.as_dict() for p in problems])
     parsed.forms = used
     return parsed
 
@@ -160,7 +161,7 @@ def get_draft(session: Session, key: str) -> dict:
     if draft is not None:
         return {**_draft_view(draft), "latest_version": latest.version if latest else None}
     if latest is None:
-        raise NotFound(f"流程 {key} 既没有草稿也没有已部署的版本 / no draft and no deployed version")
+        raise NotFound(N_("流程 {key} 既没有草稿也没有已部署的版本"), key=key)
     return {"process_key": key, "bpmn": latest.bpmn_xml, "forms": latest.forms, "row_version": None,
             "source": "deployed", "version": latest.version, "base_version": latest.version,
             "latest_version": latest.version, "updated_by": latest.deployed_by, "updated_at": latest.deployed_at}
@@ -188,22 +189,23 @@ def _save_draft(session: Session, key: str, bpmn: str, forms: dict, row_version:
     check_size(bpmn, forms)
     bad = [k for k, f in forms.items() if not isinstance(f, dict) or not KEY_PATTERN.match(k)]
     if bad:
-        raise Invalid("表单键只能包含英文字母、数字和下划线，表单必须是 JSON 对象 / invalid form key or form",
-                      fields={k: "表单键或表单格式不正确 / invalid" for k in bad})
+        raise Invalid(N_("表单键只能包含英文字母、数字和下划线，表单必须是 JSON 对象"),
+                      fields={k: N_("表单键或表单格式不正确") for k in bad})
     if base_version is not None:
         definition_of(session, key, base_version)  # 404 for a version that does not exist
     query = select(DesignDraft).where(DesignDraft.process_key == key)
     draft = session.scalar(query.with_for_update() if session.get_bind().dialect.name == "postgresql" else query)
     if draft is None:
         if row_version is not None:
-            raise Conflict("草稿已被删除或从未保存，请刷新后重试 / the draft does not exist any more", code="stale_version")
+            raise Conflict(N_("草稿已被删除或从未保存，请刷新后重试"), code="stale_version")
         if base_version is None:  # not said: the version the editor was given to start from, the latest
             base_version = _latest_version(session, key)
         draft = DesignDraft(process_key=key, base_version=base_version)
         session.add(draft)
     elif row_version != draft.version:
-        raise Conflict(f"草稿已被 {draft.updated_by} 于 {draft.updated_at:%Y-%m-%d %H:%M} 修改（当前版本 {draft.version}，"
-                       f"您编辑的是 {row_version}），请刷新后合并修改 / the draft changed meanwhile", code="stale_version")
+        raise Conflict(N_("草稿已被 {user} 于 {at} 修改（当前版本 {current}，您编辑的是 {edited}），请刷新后合并修改"),
+                       user=draft.updated_by, at=f"{draft.updated_at:%Y-%m-%d %H:%M}", current=draft.version,
+                       edited=row_version, code="stale_version")
     elif base_version is not None:
         draft.base_version = base_version
     draft.bpmn_xml, draft.forms, draft.updated_by, draft.updated_at = bpmn, forms, actor.username, clock.now()
@@ -211,9 +213,9 @@ def _save_draft(session: Session, key: str, bpmn: str, forms: dict, row_version:
         with session.begin_nested():
             session.flush()
     except IntegrityError:  # another designer created the same draft a moment ago
-        raise Conflict("草稿刚被他人创建，请刷新后重试 / the draft was created meanwhile", code="stale_version") from None
+        raise Conflict(N_("草稿刚被他人创建，请刷新后重试"), code="stale_version") from None
     except StaleDataError:  # another designer saved or discarded it a moment ago
-        raise Conflict("草稿刚被他人保存或放弃，请刷新后合并修改 / the draft changed meanwhile", code="stale_version") from None
+        raise Conflict(N_("草稿刚被他人保存或放弃，请刷新后合并修改"), code="stale_version") from None
     audit(session, actor.username, "save_design_draft", None, None, {"process_key": key, "row_version": draft.version})
     return {**_draft_view(draft), "latest_version": _latest_version(session, key)}
 
@@ -226,13 +228,13 @@ def discard_draft(key: str, actor: User) -> None:
 def _discard_draft(session: Session, key: str, actor: User) -> None:
     draft = session.scalar(select(DesignDraft).where(DesignDraft.process_key == key))
     if draft is None:
-        raise NotFound(f"流程 {key} 没有草稿 / no draft")
+        raise NotFound(N_("流程 {key} 没有草稿"), key=key)
     session.delete(draft)
     try:
         with session.begin_nested():
             session.flush()
     except StaleDataError:
-        raise Conflict("草稿刚被他人保存或放弃，请刷新后重试 / the draft changed meanwhile", code="stale_version") from None
+        raise Conflict(N_("草稿刚被他人保存或放弃，请刷新后重试"), code="stale_version") from None
     audit(session, actor.username, "discard_design_draft", None, None, {"process_key": key})
 
 
@@ -271,18 +273,18 @@ def form_catalogue(session: Session) -> list[dict]:
 def form(session: Session, key: str) -> dict:
     """A form by key: the file in forms/, else the most recently saved draft that holds it."""
     if not KEY_PATTERN.match(key or ""):
-        raise NotFound(f"表单不存在：{key} / no such form")
+        raise NotFound(_NO_FORM, key=key)
     path = config.FORMS_DIR / f"{key}.json"
     if path.exists():
         try:
             return {"key": key, "source": "file", "form": json.loads(path.read_text(encoding="utf-8"))}
         except json.JSONDecodeError as err:
-            raise Invalid(f"表单文件 {key}.json 不是合法的 JSON：{err.msg} / invalid JSON file") from None
+            raise Invalid(N_("表单文件 {key}.json 不是合法的 JSON：{error}"), key=key, error=err.msg) from None
     for process_key, forms in session.execute(select(DesignDraft.process_key, DesignDraft.forms)
                                               .order_by(DesignDraft.updated_at.desc())):
         if key in (forms or {}):
             return {"key": key, "source": "draft", "process_key": process_key, "form": forms[key]}
-    raise NotFound(f"表单不存在：{key} / no such form")
+    raise NotFound(_NO_FORM, key=key)
 
 
 def _title(path) -> str | None:

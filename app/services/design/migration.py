@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from app import db
 from app.engine import clock, spec_migration
 from app.engine.errors import Incident
+from app.i18n import N_
 from app.models import ProcessInstance, Task, User
 from app.services.people import access
 from app.services.admin import settings
@@ -23,6 +24,7 @@ from app.services.runtime.unit_of_work import UnitOfWork
 from app.services.errors import Invalid, NotFound
 
 OPEN_STATUSES = ("running", "suspended", "error")
+_REQUIRED = N_("此项为必填项")
 
 
 def plan(session: Session, key: str, from_version: int, to_version: int) -> dict:
@@ -42,10 +44,9 @@ def execute(key: str, from_version: int, to_version: int, instance_ids: list[int
     its own unit of work; the designer's permission is checked once, before anything is read."""
     require_designer(actor)
     if not isinstance(reason, str) or not reason.strip():
-        raise Invalid("请填写迁移原因 / a reason is required", fields={"reason": "此项为必填项 / required"})
+        raise Invalid(N_("请填写迁移原因"), fields={"reason": _REQUIRED})
     if not instance_ids:
-        raise Invalid("请列出要迁移的案件（预演结果中可迁移的案件） / list the instances to migrate",
-                      fields={"instance_ids": "此项为必填项 / required"})
+        raise Invalid(N_("请列出要迁移的案件（预演结果中可迁移的案件）"), fields={"instance_ids": _REQUIRED})
     with db.transaction(write=False) as session:
         source, target = _versions(session, key, from_version, to_version)
         source_id, target_id = source.id, target.id
@@ -59,11 +60,12 @@ def execute(key: str, from_version: int, to_version: int, instance_ids: list[int
             inst = None
         if inst is None or inst.definition_id != source_id:
             result["blocked"].append({"id": instance_id, "business_key": inst.business_key if inst else None,
-                                      "reason": f"案件不属于流程 {key} 的版本 {from_version} / not an instance of this version"})
+                                      "reason": N_("案件不属于流程 {key} 的版本 {version}").format(
+                                          key=key, version=from_version)})
             return
         if inst.status not in OPEN_STATUSES:
             result["blocked"].append({"id": inst.id, "business_key": inst.business_key,
-                                      "reason": f"案件已不在办理中（状态 {inst.status}） / instance is no longer open"})
+                                      "reason": N_("案件已不在办理中（状态 {status}）").format(status=inst.status)})
             return
         entry, reasons = _assess(session, inst, target_id)
         if reasons:
@@ -81,8 +83,7 @@ def execute(key: str, from_version: int, to_version: int, instance_ids: list[int
 # ---- internals -----------------------------------------------------------------------------------------------------------
 def _versions(session: Session, key: str, from_version: int, to_version: int):
     if from_version == to_version:
-        raise Invalid("源版本与目标版本相同 / source and target versions are the same",
-                      fields={"to_version": "应与源版本不同 / must differ from from_version"})
+        raise Invalid(N_("源版本与目标版本相同"), fields={"to_version": N_("应与源版本不同")})
     return definition_of(session, key, from_version), definition_of(session, key, to_version)
 
 
@@ -91,7 +92,7 @@ def _assess(session: Session, inst: ProcessInstance, target_id: int) -> tuple[di
     try:
         rt = commands.restore(session, inst)
     except Exception as err:  # a state that cannot even be restored on its own version cannot move either
-        return entry, [f"案件状态无法恢复：{type(err).__name__}: {err} / the state cannot be restored"]
+        return entry, [N_("案件状态无法恢复：{error_type}: {error}").format(error_type=type(err).__name__, error=err)]
     assessment = spec_migration.assess(rt, commands.parsed_definition(session, target_id))
     entry["active_elements"] = assessment.active_elements
     return entry, assessment.reasons
@@ -124,7 +125,7 @@ def _refresh_open_tasks(session: Session, inst: ProcessInstance, rt, forms: dict
         try:
             fresh = commands.new_task_row(session, inst, rt, view, now)  # the rules of a task opening
         except Exception as err:  # a dueDate/organisation/priority expression that fails in the sandbox
-            incident = incident or Incident(message=f"任务属性表达式出错：{err} / task property expression failed",
+            incident = incident or Incident(message=N_("任务属性表达式出错：{error}").format(error=err),
                                             element_id=view.element_id, element_name=view.name, task_id=row.id)
             continue
         old_form = row.form_key

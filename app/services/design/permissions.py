@@ -2,6 +2,7 @@
 for process designers and administrators only."""
 from __future__ import annotations
 
+from app.i18n import N_
 from app.models import User
 from app.services.errors import Forbidden
 
@@ -14,7 +15,7 @@ def may_design(user: User) -> bool:
 
 def require_designer(user: User) -> None:
     if not may_design(user):
-        raise Forbidden("您没有设计或部署流程（需要流程设计员或系统管理员角色）的权限 / not allowed")
+        raise Forbidden(N_("您没有设计或部署流程（需要流程设计员或系统管理员角色）的权限"))
 
 
 def designer(user: User):

@@ -7,6 +7,7 @@ import time
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.i18n import N_
 from app.models import Organisation, Role, User
 from app.services.errors import Forbidden
 
@@ -72,6 +73,6 @@ def supervision_org_ids(session: Session, user: User) -> set[int]:
     """Organisations whose cases `user` may supervise: the subtree of the user's organisation, or of the area it gives
     业务指导 to (a 区司法局 supervises the whole 区)."""
     if not can_supervise(user):
-        raise Forbidden("您没有督办权限（需要督办领导、司法局或系统管理员角色） / supervision roles only")
+        raise Forbidden(N_("您没有督办权限（需要督办领导、司法局或系统管理员角色）"))
     org = user.organisation
     return descendant_ids(session, org.supervision_scope_id or org.id)

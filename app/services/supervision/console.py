@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from app import db
 from app.engine import clock
+from app.i18n import N_, Text
 from app.models import (AuditEvent, InstanceVariable, MessageSubscription, Organisation, ProcessDefinition,
                         ProcessInstance, Task, User)
 from app.services.people import access
@@ -56,7 +57,8 @@ def category_condition(session: Session, category: str, now: datetime | None = N
                     ~exists().where(MessageSubscription.instance_id == pi.id))
     if category == "long_locked":
         return pi.id.in_(long_locked_ids(session, now)) if db.is_postgres(session) else false()
-    raise Invalid(f"未知的卡滞类别：{category} / unknown category", fields={"category": "可选：" + "、".join(CATEGORIES)})
+    raise Invalid(N_("未知的卡滞类别：{category}"), category=category,
+                  fields={"category": Text(N_("可选：{choices}"), choices="、".join(CATEGORIES))})
 
 
 def long_locked_ids(session: Session, now: datetime) -> list[int]:
@@ -126,7 +128,7 @@ def filtered_query(session: Session, user: User, status=None, process_key=None, 
     if organisation:
         org = session.scalar(select(Organisation).where(Organisation.code == organisation))
         if org is None:
-            raise Invalid(f"机构代码不存在：{organisation} / unknown organisation", fields={"organisation": "机构不存在"})
+            raise Invalid(N_("机构代码不存在：{code}"), code=organisation, fields={"organisation": N_("机构不存在")})
         scope = scope & access.descendant_ids(session, org.id)
     query = query.where(pi.organisation_id.in_(scope))
     if status:
@@ -135,7 +137,7 @@ def filtered_query(session: Session, user: User, status=None, process_key=None, 
         query = query.where(pi.process_key == process_key)
     if version is not None:
         if not process_key:
-            raise Invalid("按版本筛选时请同时选择流程 / version needs a process", fields={"version": "请先选择流程"})
+            raise Invalid(N_("按版本筛选时请同时选择流程"), fields={"version": N_("请先选择流程")})
         query = query.where(pi.definition_id.in_(select(ProcessDefinition.id).where(
             ProcessDefinition.key == process_key, ProcessDefinition.version == version)))
     if business_key:
@@ -149,10 +151,10 @@ def filtered_query(session: Session, user: User, status=None, process_key=None, 
             InstanceVariable.name.in_(NAME_FIELDS), InstanceVariable.value.like(_prefix(name), escape="\\"))))
     if variable:
         if variable not in commands.SEARCHABLE:
-            raise Invalid(f"变量 {variable} 不可检索 / not a searchable variable",
-                          fields={"variable": "可检索：" + "、".join(commands.SEARCHABLE)})
+            raise Invalid(N_("变量 {name} 不可检索"), name=variable,
+                          fields={"variable": Text(N_("可检索：{names}"), names="、".join(commands.SEARCHABLE))})
         if value in (None, ""):
-            raise Invalid("按变量筛选时请填写变量值 / value required", fields={"value": "此项为必填项"})
+            raise Invalid(N_("按变量筛选时请填写变量值"), fields={"value": N_("此项为必填项")})
         query = query.where(pi.id.in_(select(InstanceVariable.instance_id).where(
             InstanceVariable.name == variable, InstanceVariable.value == value)))
     if category:
@@ -225,7 +227,7 @@ def element_counts(session: Session, user: User, definition_id: int) -> dict:
     scope = access.supervision_org_ids(session, user)
     definition = session.get(ProcessDefinition, definition_id)
     if definition is None:
-        raise NotFound(f"流程版本不存在（编号 {definition_id}） / no such definition")
+        raise NotFound(N_("流程版本不存在（编号 {id}）"), id=definition_id)
     in_scope = and_(ProcessInstance.definition_id == definition_id, ProcessInstance.organisation_id.in_(scope))
     active = session.execute(select(Task.element_id, func.count(func.distinct(Task.instance_id)))
                              .join(ProcessInstance, ProcessInstance.id == Task.instance_id)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, fields, validate
 
+from app.i18n import N_
 from app.models.process import INSTANCE_STATUSES
 from app.services.supervision.console import CATEGORIES
 
 STATUSES = list(INSTANCE_STATUSES)
 CATEGORY_CODES = list(CATEGORIES)
-_DATE = {"invalid": "日期格式应为 YYYY-MM-DD / invalid date"}
+_DATE = {"invalid": N_("日期格式应为 YYYY-MM-DD")}
 
 
 class CaseFilter(Schema):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from app.i18n import N_
 from app.models import ProcessInstance, User
 from app.services.errors import NotFound
 from app.services.people import access
@@ -14,7 +15,7 @@ def scoped_instance(session: Session, user: User, instance_id: int) -> ProcessIn
     scope = access.supervision_org_ids(session, user)
     inst = session.get(ProcessInstance, instance_id)
     if inst is None or inst.organisation_id not in scope:
-        raise NotFound(f"案件不存在或不在您的督办范围内（编号 {instance_id}） / no such case in your scope")
+        raise NotFound(N_("案件不存在或不在您的督办范围内（编号 {id}）"), id=instance_id)
     return inst
 
 

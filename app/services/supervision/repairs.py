@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from app import db
 from app.engine import clock
+from app.i18n import N_, Text
 from app.models import ProcessInstance, Task, User
 from app.services.errors import Conflict, Invalid, NotFound, ServiceError
 from app.services.people import access
@@ -18,6 +19,7 @@ from app.services.supervision import console as supervision
 from app.services.supervision.permissions import in_scope, scoped_instance
 
 BATCH_MAX = 500
+_CHOICES = N_("可选：{choices}")
 BATCH_OPERATIONS = {  # code -> (中文, statuses it applies to)
     "retry": ("重试", {"error"}),
     "suspend": ("挂起", {"running", "error"}),
@@ -63,14 +65,14 @@ def reassign(task_id: str, user: User, username: str | None, reason: str, instan
         query = select(Task).where(Task.id == str(task_id))
         task = session.scalar(query.with_for_update() if db.is_postgres(session) else query)
         if task is None or instance_id is not None and task.instance_id != instance_id:
-            raise NotFound("任务不存在或不属于此案件 / no such task")
+            raise NotFound(N_("任务不存在或不属于此案件"))
         scoped_instance(session, user, task.instance_id)
         if task.status not in ("open", "suspended"):
-            raise Conflict("任务已办结或已取消，不能改派 / task is not open", code="task_not_open")
+            raise Conflict(N_("任务已办结或已取消，不能改派"), code="task_not_open")
         target = user_by_username(session, username) if username else None
         if target is not None and task.candidate_role and \
                 task.organisation_id not in access.visible_org_ids(session, target, task.candidate_role):
-            raise Conflict(f"{target.display_name} 不具备此任务所需的角色或不在办理机构 / user cannot take this task",
+            raise Conflict(N_("{name} 不具备此任务所需的角色或不在办理机构"), name=target.display_name,
                            code="assignee_not_eligible")
         before = task.assignee_id
         task.assignee_id = target.id if target else None
@@ -97,8 +99,8 @@ def batch_preview(user: User, operation: str, filters: dict) -> dict:
         query = supervision.filtered_query(session, user, **filters)
         rows = session.scalars(query.order_by(ProcessInstance.id).limit(BATCH_MAX + 1)).all()
         if len(rows) > BATCH_MAX:
-            raise Invalid(f"筛选出的案件超过 {BATCH_MAX} 件，请缩小筛选范围后再批量{label} / too many cases for one batch",
-                          code="batch_too_large")
+            raise Invalid(N_("筛选出的案件超过 {limit} 件，请缩小筛选范围后再批量{operation}"), limit=BATCH_MAX,
+                          operation=Text(label), code="batch_too_large")
         items = supervision.listing(session, rows)
     for item in items:
         item["applicable"] = item["status"] in statuses
@@ -113,14 +115,16 @@ def batch_execute(user: User, operation: str, instance_ids: list[int], confirm_c
     reason = instances.require_reason(reason)
     ids = list(dict.fromkeys(instance_ids))
     if not ids:
-        raise Invalid("请先预览并选择要处理的案件 / no cases listed", fields={"instance_ids": "不能为空"})
+        raise Invalid(N_("请先预览并选择要处理的案件"), fields={"instance_ids": N_("不能为空")})
     if len(ids) > BATCH_MAX:
-        raise Invalid(f"一次最多批量处理 {BATCH_MAX} 件 / too many cases", fields={"instance_ids": f"最多 {BATCH_MAX} 件"})
+        raise Invalid(N_("一次最多批量处理 {limit} 件"), limit=BATCH_MAX,
+                      fields={"instance_ids": Text(N_("最多 {limit} 件"), limit=BATCH_MAX)})
     if confirm_count != len(ids):
-        raise Invalid(f"确认数量（{confirm_count}）与列表中的案件数（{len(ids)}）不一致，请重新预览 / count mismatch",
-                      fields={"confirm_count": f"应为 {len(ids)}"}, code="count_mismatch")
+        raise Invalid(N_("确认数量（{confirmed}）与列表中的案件数（{count}）不一致，请重新预览"), confirmed=confirm_count,
+                      count=len(ids), fields={"confirm_count": Text(N_("应为 {count}"), count=len(ids))},
+                      code="count_mismatch")
     if operation == "reassign" and not username:
-        raise Invalid("批量改派请填写接收人 / assignee required", fields={"username": "此项为必填项"})
+        raise Invalid(N_("批量改派请填写接收人"), fields={"username": N_("此项为必填项")})
     with db.transaction(write=False) as session:
         scope = access.supervision_org_ids(session, user)
         outside = [i for i, org in session.execute(select(ProcessInstance.id, ProcessInstance.organisation_id)
@@ -128,12 +132,12 @@ def batch_execute(user: User, operation: str, instance_ids: list[int], confirm_c
         found = set(session.scalars(select(ProcessInstance.id).where(ProcessInstance.id.in_(ids))))
     missing = [i for i in ids if i not in found]
     if outside or missing:
-        raise NotFound(f"以下案件不存在或不在您的督办范围内：{', '.join(map(str, outside + missing))} / cases out of scope")
+        raise NotFound(N_("以下案件不存在或不在您的督办范围内：{ids}"), ids=", ".join(map(str, outside + missing)))
     results = []
     for instance_id in ids:
         try:
             _run_one(operation, instance_id, user, reason, username)
-            results.append({"id": instance_id, "ok": True, "message": f"已{label}"})
+            results.append({"id": instance_id, "ok": True, "message": N_("已{operation}").format(operation=label)})
         except ServiceError as err:
             results.append({"id": instance_id, "ok": False, "message": err.message})
     run(lambda uow: uow.audit(user.username, "batch", None, None,
@@ -148,7 +152,7 @@ def _run_one(operation: str, instance_id: int, user: User, reason: str, username
             task_ids = list(session.scalars(select(Task.id).where(Task.instance_id == instance_id,
                                                                   Task.status.in_(("open", "suspended")))))
         if not task_ids:
-            raise Conflict("该案件没有待办任务 / no open task")
+            raise Conflict(N_("该案件没有待办任务"))
         for task_id in task_ids:
             reassign(task_id, user, username, reason)
         return
@@ -158,6 +162,6 @@ def _run_one(operation: str, instance_id: int, user: User, reason: str, username
 
 def _operation(operation: str) -> tuple[str, set]:
     if operation not in BATCH_OPERATIONS:
-        raise Invalid(f"不支持的批量操作：{operation} / unknown operation",
-                      fields={"operation": "可选：" + "、".join(BATCH_OPERATIONS)})
+        raise Invalid(N_("不支持的批量操作：{operation}"), operation=operation,
+                      fields={"operation": Text(_CHOICES, choices="、".join(BATCH_OPERATIONS))})
     return BATCH_OPERATIONS[operation]

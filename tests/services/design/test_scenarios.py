@@ -10,9 +10,10 @@ from sqlalchemy import func, select
 
 from app import cli, config, db
 from app.models import AuditEvent, ProcessDefinition, ProcessInstance
-from app.services.design import scenarios
+from app.services.design import scenario_run, scenarios
 from app.services.errors import Invalid, NotFound
 from tests.conftest import BPMN_DIR
+from tests.services.test_messages import english
 
 SINGLE = (BPMN_DIR / "single.bpmn").read_text()
 FORMS = {"simple_done": json.loads((BPMN_DIR / "forms" / "simple_done.json").read_text())}
@@ -56,7 +57,7 @@ def scenario(steps, expect, **extra) -> dict:
 def test_a_design_passes_and_each_kind_of_mismatch_fails_with_its_reason():
     ok = run(scenario([ACCEPT, AGREE], {"path": ["ut_register", "ut_mediate"], "end_event": "end_ok",
                                         "variables": {"attempts": 3}}))
-    assert ok == {"name": "样例", "file": "#1", "passed": True, "message": "通过 / passed",
+    assert ok == {"name": "样例", "file": "#1", "passed": True, "message": "通过",
                   "path": ["ut_register", "ut_mediate"], "source": "request"}
 
     wrong_path = run(scenario([ACCEPT, AGREE], {"path": ["ut_mediate"], "end_event": "end_ok"}))
@@ -123,3 +124,20 @@ def test_cli_fails_on_a_failing_scenario_and_on_an_invalid_file(tmp_path):
 def test_a_malformed_scenario_fails_with_its_reason_never_crashes(change, reason):
     result = run({**scenario([ACCEPT], {}), **change})
     assert not result["passed"] and reason in result["message"], result
+
+
+def test_the_case_is_handled_by_the_organisation_the_scenario_names_and_by_none_without_one():
+    named = run(scenario([ACCEPT, AGREE], {"variables": {"handling_organisation": "lyg_sfj"}}, organisation="lyg_sfj"))
+    assert named["passed"], named["message"]
+    unnamed = {k: v for k, v in scenario([ACCEPT, AGREE], {"variables": {"handling_organisation": None}}).items()
+               if k != "organisation"}
+    assert run(unnamed)["passed"]
+
+
+
+def test_a_malformed_scenario_reads_in_chinese_and_in_english_through_the_catalogue():
+    with pytest.raises(scenario_run.ScenarioFailed) as err:
+        scenario_run.check_shape({"name": "", "start": {"data": {}}, "steps": {}})
+    assert str(err.value) == "情景文件格式不正确：缺少 name；steps 应为列表，每步含 task、timers 或 message 之一"
+    assert err.value.text.render(english) == \
+        "Malformed scenario: name is missing; steps must be a list, each step with one of task, timers or message"

@@ -20,6 +20,8 @@ March 2026 (Beijing time; "→" = the event the figures count):
 """
 from __future__ import annotations
 
+import copy
+
 from datetime import datetime
 from io import BytesIO
 from types import SimpleNamespace
@@ -31,7 +33,8 @@ from app.http import status_of
 from app import db
 from app.engine import clock
 from app.services.people import access
-from app.services.reporting import stats
+from app.services.design import deployments
+from app.services.reporting import counting, periods, stats
 from app.services.reporting import stats_export
 from app.services.errors import Invalid
 from tests.processes import test_compensation as comp
@@ -183,6 +186,27 @@ def test_a_seeded_month_matches_the_hand_computed_figures(march, users):
         "registered_on": "2026-03-10", "major_on": "2026-03-10", "standing": "不予受理"}]
 
 
+class RolledBack(Exception):
+    pass
+
+
+def test_dispute_types_are_named_as_the_deployed_form_names_them(march, users):
+    """The rows of dispute types are the options of the dispute_type field in the deployed forms: a new version that
+    renames an option renames its row and the major cases' type, the cases of the older version included."""
+    with pytest.raises(RolledBack), clock.as_of(at(4, 1, 8)), db.transaction() as s:
+        latest = deployments.latest_definition(s, "mediation")
+        assert counting.dispute_type_labels(s) == {"civil": "与行政管理职能相关的民事纠纷", "administrative": "行政争议"}
+        forms = copy.deepcopy(latest.forms)
+        [field] = [c for c in forms["mediation_start"]["components"] if c.get("key") == "dispute_type"]
+        field["values"] = [{**o, "label": "行政争议（含行政协议）"} if o["value"] == "administrative" else o
+                           for o in field["values"]]
+        deployments.deploy(s, latest.bpmn_xml, "tester", forms=forms)
+        report = stats.report(s, access.supervision_org_ids(s, users["supervisor1"]), "2026-03")
+        assert [r["name"] for r in report["dispute_types"]] == ["与行政管理职能相关的民事纠纷", "行政争议（含行政协议）", "未分类"]
+        assert report["major_cases"][0]["dispute_type"] == "行政争议（含行政协议）"
+        raise RolledBack
+
+
 def test_scope_and_process_filter(march, users):
     hz = run_report(users["justice1"], "2026-03", at(4, 1, 8))       # 海州区司法局 supervises 海州区 only
     assert hz["scope"] == "海州区"
@@ -239,8 +263,8 @@ def test_bad_and_future_periods_are_refused(users, database_url):
         run_report(users["supervisor1"], "2026-05", at(4, 30))
     with pytest.raises(Invalid, match="没有程序"):
         run_report(users["supervisor1"], "2026-03", at(4, 1), "approval")
-    assert stats.parse_period("2026-H2").label == "2026年下半年"
-    assert (stats.parse_period("2026-Q4").first_day.isoformat(), stats.parse_period("2026-Q4").end_day.isoformat()) \
+    assert periods.parse_period("2026-H2").label == "2026年下半年"
+    assert (periods.parse_period("2026-Q4").first_day.isoformat(), periods.parse_period("2026-Q4").end_day.isoformat()) \
         == ("2026-10-01", "2027-01-01")
 
 
