@@ -19,7 +19,7 @@ from app.engine.errors import Problem
 from app.models import ProcessDefinition, Role
 from app.services.runtime import unit_of_work
 from app.services.runtime.commands import audit, parsed_definition
-from app.services.errors import Conflict, Invalid, NotFound
+from app.services.errors import Conflict, ErrorCode, Invalid, NotFound
 from app.services.runtime.forms import check_conditions, structure_problems
 
 
@@ -95,7 +95,7 @@ def deploy(session: Session, bpmn: bytes | str, actor: str, filename: str = "pro
         since = f"版本 {base_version}" if base_version is not None else "新建流程"
         raise Conflict(f"流程 {parsed.process_key} 已有更新的版本 {latest.version}（{latest.deployed_by} 部署），而此设计基于{since}；"
                        f"请先比较并合并，或确认覆盖后强制部署 / version {latest.version} was deployed after this design's "
-                       f"base ({base_version})", code="stale_base")
+                       f"base ({base_version})", code=ErrorCode.STALE_BASE)
     version = (session.scalar(select(func.max(ProcessDefinition.version)).where(
         ProcessDefinition.key == parsed.process_key)) or 0) + 1
     definition = ProcessDefinition(key=parsed.process_key, version=version, name=parsed.name, bpmn_xml=text,
@@ -106,7 +106,7 @@ def deploy(session: Session, bpmn: bytes | str, actor: str, filename: str = "pro
             session.flush()
     except IntegrityError:  # a deploy of the same key that did not wait for the lock (should not happen)
         raise Conflict(f"流程 {parsed.process_key} 正在被他人部署，请刷新后重试 / deployed concurrently",
-                       code="stale_version") from None
+                       code=ErrorCode.STALE_VERSION) from None
     audit(session, actor, "deploy", None, None, {"process_key": parsed.process_key, "version": version, "file": filename})
     return Deployed(definition, True)
 

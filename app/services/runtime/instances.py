@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -16,9 +17,10 @@ from app.services.admin import settings
 from app.services.design import deployments
 from app.services.runtime import commands, permissions
 from app.services.runtime.unit_of_work import UnitOfWork, run
-from app.services.errors import BadRequest, Conflict, Invalid, NotFound
+from app.services.errors import BadRequest, Conflict, ErrorCode, Invalid, NotFound
 from app.services.runtime.forms import validate_submission
 from app.services.people.accounts import org_by_code
+from app.vocabulary import OPEN_STATUSES, InstanceStatus, TaskState, status_label
 
 BUSINESS_KEY_PREFIX = {"mediation": "调", "compensation": "补", "petition_to_review": "访复"}
 RESERVED = PLATFORM_VARIABLES  # set by the platform at start, never by a form
@@ -52,9 +54,9 @@ def start(process_key: str, actor: User, variables=None, business_key: str | Non
 
 def suspend(instance_id: int, actor: User, reason: str, expected_version: int | None = None, check=None) -> dict:
     def act(uow: UnitOfWork) -> dict:
-        inst = _require_status(uow, {"running", "error"}, "挂起")
+        inst = _require_status(uow, {InstanceStatus.RUNNING, InstanceStatus.ERROR}, "挂起")
         rt = uow.restore()
-        inst.status = "suspended"
+        inst.status = InstanceStatus.SUSPENDED
         uow.save(rt, actor.username, "suspend", {"reason": require_reason(reason)})
         return instance_summary(uow.session, inst)
     return run(act, check=check, instance=instance_id, expected_version=expected_version)
@@ -62,10 +64,10 @@ def suspend(instance_id: int, actor: User, reason: str, expected_version: int | 
 
 def resume(instance_id: int, actor: User, reason: str, expected_version: int | None = None, check=None) -> dict:
     def act(uow: UnitOfWork) -> dict:
-        inst = _require_status(uow, {"suspended"}, "恢复")
+        inst = _require_status(uow, {InstanceStatus.SUSPENDED}, "恢复")
         rt = uow.restore()
-        inst.status = "error" if inst.error_message else "running"
-        incident = rt.step() if inst.status == "running" else None
+        inst.status = InstanceStatus.ERROR if inst.error_message else InstanceStatus.RUNNING
+        incident = rt.step() if inst.status == InstanceStatus.RUNNING else None
         saved = uow.save(rt, actor.username, "resume", {"reason": require_reason(reason)}, incident)
         return instance_summary(uow.session, inst, saved.open_tasks)
     return run(act, check=check, instance=instance_id, expected_version=expected_version)
@@ -73,10 +75,10 @@ def resume(instance_id: int, actor: User, reason: str, expected_version: int | N
 
 def cancel(instance_id: int, actor: User, reason: str, expected_version: int | None = None, check=None) -> dict:
     def act(uow: UnitOfWork) -> dict:
-        inst = _require_status(uow, {"running", "error", "suspended"}, "撤销")
+        inst = _require_status(uow, OPEN_STATUSES, "撤销")
         rt = uow.restore()
         rt.cancel()
-        inst.status, inst.ended_at = "cancelled", clock.now()
+        inst.status, inst.ended_at = InstanceStatus.CANCELLED, clock.now()
         uow.save(rt, actor.username, "cancel", {"reason": require_reason(reason)})
         return instance_summary(uow.session, inst)
     return run(act, check=check, instance=instance_id, expected_version=expected_version)
@@ -85,11 +87,11 @@ def cancel(instance_id: int, actor: User, reason: str, expected_version: int | N
 def retry(instance_id: int, actor: User, reason: str = "", expected_version: int | None = None, check=None) -> dict:
     """Re-run the failed task(s) of an instance in error, after its data or definition was fixed."""
     def act(uow: UnitOfWork) -> dict:
-        inst = _require_status(uow, {"error"}, "重试")
+        inst = _require_status(uow, {InstanceStatus.ERROR}, "重试")
         rt = uow.restore()
         retried = rt.retry()
         previous = {"element": inst.error_element, "message": inst.error_message}
-        inst.status = "running"
+        inst.status = InstanceStatus.RUNNING
         _clear_error(inst)
         incident = rt.step()
         saved = uow.save(rt, actor.username, "retry",
@@ -110,7 +112,7 @@ def set_variables(instance_id: int, actor: User, changes, reason: str, expected_
             raise Invalid("变量名不合法 / invalid variable names", fields={k: "变量名须为字母开头的英文标识符" for k in bad})
 
     def act(uow: UnitOfWork) -> dict:
-        inst = _require_status(uow, {"running", "error", "suspended"}, "修改变量")
+        inst = _require_status(uow, OPEN_STATUSES, "修改变量")
         rt = uow.restore()
         before = {k: rt.current_data().get(k) for k in changes}
         rt.set_variables(changes)
@@ -131,7 +133,7 @@ def reset(instance_id: int, actor: User, element_id: str, reason: str, expected_
 
     def act(uow: UnitOfWork) -> dict:
         session = uow.session
-        inst = _require_status(uow, {"running", "error"}, "回退")
+        inst = _require_status(uow, {InstanceStatus.RUNNING, InstanceStatus.ERROR}, "回退")
         rt = uow.restore()
         try:
             task_id = rt.reset_to(element_id)
@@ -140,13 +142,13 @@ def reset(instance_id: int, actor: User, element_id: str, reason: str, expected_
                           fields={"element_id": "只能回退到已办理的环节"}) from None
         row = session.get(Task, task_id)
         if row is not None:  # the same task opens again: reopen its row, the old submission becomes the draft
-            row.status, row.draft, row.completed_at, row.completed_by = "open", row.data, None, None
+            row.status, row.draft, row.completed_at, row.completed_by = TaskState.OPEN, row.data, None, None
             session.flush()
         previous = {"element": inst.error_element, "message": inst.error_message} if inst.error_message else None
         if not rt.failed_task_ids():  # the failure was after the reset point: it is gone with the rest
-            inst.status = "running"
+            inst.status = InstanceStatus.RUNNING
             _clear_error(inst)
-        incident = rt.step() if inst.status == "running" else None
+        incident = rt.step() if inst.status == InstanceStatus.RUNNING else None
         saved = uow.save(rt, actor.username, "reset", {"reason": require_reason(reason), "element": element_id,
                                                        "task": task_id, "previous_error": previous}, incident)
         return instance_summary(session, inst, saved.open_tasks)
@@ -163,7 +165,7 @@ def get(session: Session, instance_id: int) -> ProcessInstance:
 def instance_summary(session: Session, inst: ProcessInstance, open_tasks: list[Task] | None = None) -> dict:
     """The instance and its open tasks (pass the rows a save just returned to skip the query)."""
     if open_tasks is None:
-        open_tasks = session.scalars(select(Task).where(Task.instance_id == inst.id, Task.status == "open")
+        open_tasks = session.scalars(select(Task).where(Task.instance_id == inst.id, Task.status == TaskState.OPEN)
                                      .order_by(Task.created_at)).all()
     version = commands.parsed_definition(session, inst.definition_id).version
     return {
@@ -194,9 +196,10 @@ def new_instance(session: Session, definition: ProcessDefinition, business_key: 
     exists = session.scalar(select(ProcessInstance.id).where(ProcessInstance.process_key == definition.key,
                                                              ProcessInstance.business_key == key))
     if exists:
-        raise Conflict(f"案号 {key} 已存在，不能重复立案 / duplicate business key", code="duplicate_business_key")
+        raise Conflict(f"案号 {key} 已存在，不能重复立案 / duplicate business key", code=ErrorCode.DUPLICATE_BUSINESS_KEY)
     now = clock.now()
-    inst = ProcessInstance(definition_id=definition.id, process_key=definition.key, business_key=key, status="running",
+    inst = ProcessInstance(definition_id=definition.id, process_key=definition.key, business_key=key,
+                           status=InstanceStatus.RUNNING,
                            organisation_id=org.id, started_by=started_by or actor.username, started_at=now,
                            updated_at=now, state="", version=1, awaited_messages=[], search_values={})
     session.add(inst)
@@ -204,7 +207,7 @@ def new_instance(session: Session, definition: ProcessDefinition, business_key: 
         with session.begin_nested():
             session.flush()
     except IntegrityError:
-        raise Conflict(f"案号 {key} 已存在，不能重复立案 / duplicate business key", code="duplicate_business_key") from None
+        raise Conflict(f"案号 {key} 已存在，不能重复立案 / duplicate business key", code=ErrorCode.DUPLICATE_BUSINESS_KEY) from None
     return inst
 
 
@@ -216,10 +219,10 @@ def _next_business_key(session: Session, process_key: str) -> str:
     return f"{prefix}{count + 1:05d}号"
 
 
-def _require_status(uow: UnitOfWork, allowed: set[str], verb: str) -> ProcessInstance:
+def _require_status(uow: UnitOfWork, allowed: Collection[str], verb: str) -> ProcessInstance:
     inst = uow.instance
     if inst.status not in allowed:
-        raise Conflict(_wrong_status(inst, verb), code="wrong_status")
+        raise Conflict(_wrong_status(inst, verb), code=ErrorCode.WRONG_STATUS)
     return inst
 
 
@@ -228,11 +231,8 @@ def _clear_error(inst: ProcessInstance) -> None:
     inst.error_data = None
 
 
-STATUS_NAMES = {"running": "办理中", "completed": "已办结", "error": "出错", "suspended": "已挂起", "cancelled": "已撤销"}
-
-
 def _wrong_status(inst: ProcessInstance, verb: str) -> str:
-    return f"案件当前状态为“{STATUS_NAMES.get(inst.status, inst.status)}”，不能{verb} / not allowed in status {inst.status}"
+    return f"案件当前状态为“{status_label(inst.status)}”，不能{verb} / not allowed in status {inst.status}"
 
 
 def require_reason(reason) -> str:

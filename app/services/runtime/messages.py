@@ -12,9 +12,10 @@ from app.models import (InstanceVariable, Message, MessageSubscription, Organisa
                         ProcessInstance, User)
 from app.services.admin import settings
 from app.services.design import deployments
-from app.services.errors import BadRequest, Conflict, NotFound
+from app.services.errors import BadRequest, Conflict, ErrorCode, NotFound
 from app.services.runtime import commands, instances
 from app.services.runtime.unit_of_work import UnitOfWork, run
+from app.vocabulary import InstanceStatus
 
 
 def send(name, correlation, payload, actor: User) -> dict:
@@ -35,7 +36,7 @@ def send(name, correlation, payload, actor: User) -> dict:
         delivered = _deliver(uow, msg, actor.username, actor.organisation.code)
         if not delivered:
             raise NotFound(f"没有正在等待消息“{name}”且关联条件匹配的案件 / no instance waits for this message",
-                           code="no_receiver")
+                           code=ErrorCode.NO_RECEIVER)
         return {"delivered_to": delivered}
     return run(act)
 
@@ -96,7 +97,7 @@ def _deliver(uow: UnitOfWork, msg: Message, actor: str, fallback_org: str | None
     delivered = []
     for instance_id in targets:
         inst = commands.lock_instance(session, instance_id)
-        if inst.status != "running":
+        if inst.status != InstanceStatus.RUNNING:
             continue
         rt = commands.restore(session, inst)
         if not rt.deliver(msg.name, msg.payload):

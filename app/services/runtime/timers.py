@@ -17,6 +17,7 @@ from app.engine import clock
 from app.models import ProcessInstance
 from app.services.runtime import commands
 from app.services.runtime.unit_of_work import UnitOfWork, run
+from app.vocabulary import InstanceStatus
 
 log = logging.getLogger("jiefen.timers")
 BATCH = {"postgresql": 100, "sqlite": 20}
@@ -45,7 +46,7 @@ def _tick_batch(uow: UnitOfWork, limit: int | None, instance_id: int | None = No
     ticked = 0
     size = BATCH.get(session.get_bind().dialect.name, 20)
     query = (select(ProcessInstance)
-             .where(ProcessInstance.status == "running", ProcessInstance.next_timer_due <= clock.now())
+             .where(ProcessInstance.status == InstanceStatus.RUNNING, ProcessInstance.next_timer_due <= clock.now())
              .order_by(ProcessInstance.next_timer_due).limit(size if limit is None else min(size, limit)))
     if instance_id is not None:
         query = query.where(ProcessInstance.id == instance_id)
@@ -61,7 +62,7 @@ def _tick_batch(uow: UnitOfWork, limit: int | None, instance_id: int | None = No
         except Exception as err:  # a state that cannot even be restored: record it, never loop on it
             log.exception("timer tick failed for instance %s", inst.id)
             with session.begin_nested():
-                inst.status, inst.error_message, inst.error_at = "error", f"定时器处理失败：{err}", clock.now()
+                inst.status, inst.error_message, inst.error_at = InstanceStatus.ERROR, f"定时器处理失败：{err}", clock.now()
                 inst.next_timer_due = None
                 uow.audit("system", "timer", inst.id, None, {"failed": str(err)})
             ticked += 1

@@ -18,6 +18,7 @@ from app.services.runtime import commands
 from app.services.people import accounts as people
 from app.services.errors import Invalid, NotFound
 from app.services.supervision.permissions import scoped_instance
+from app.vocabulary import PENDING_TASK_STATES, InstanceStatus, TaskState
 
 CATEGORIES = {  # code -> (中文, English)
     "error": ("出错待处理", "Error (incident)"),
@@ -43,16 +44,16 @@ def category_condition(session: Session, category: str, now: datetime | None = N
     now = now or clock.now()
     pi = ProcessInstance
     if category == "error":
-        return pi.status == "error"
+        return pi.status == InstanceStatus.ERROR
     if category == "suspended":
-        return pi.status == "suspended"
+        return pi.status == InstanceStatus.SUSPENDED
     if category == "overdue_task":
         return pi.task_due < now
     if category == "past_limit":
-        return or_(and_(pi.status == "running", pi.limit_due < now - TIMER_GRACE),
-                   and_(pi.status.in_(("suspended", "error")), pi.limit_due < now))
+        return or_(and_(pi.status == InstanceStatus.RUNNING, pi.limit_due < now - TIMER_GRACE),
+                   and_(pi.status.in_((InstanceStatus.SUSPENDED, InstanceStatus.ERROR)), pi.limit_due < now))
     if category == "stalled":
-        return and_(pi.status == "running", pi.next_timer_due.is_(None), pi.open_tasks == 0,
+        return and_(pi.status == InstanceStatus.RUNNING, pi.next_timer_due.is_(None), pi.open_tasks == 0,
                     ~exists().where(MessageSubscription.instance_id == pi.id))
     if category == "long_locked":
         return pi.id.in_(long_locked_ids(session, now)) if db.is_postgres(session) else false()
@@ -169,7 +170,7 @@ def listing(session: Session, rows: list[ProcessInstance], tasks: dict[int, list
     now = clock.now()
     if tasks is None:
         tasks = {}
-        for t in session.scalars(select(Task).where(Task.instance_id.in_(ids), Task.status.in_(("open", "suspended")))
+        for t in session.scalars(select(Task).where(Task.instance_id.in_(ids), Task.status.in_(PENDING_TASK_STATES))
                                  .order_by(Task.created_at)):
             tasks.setdefault(t.instance_id, []).append(t)
     versions = dict(session.execute(select(ProcessDefinition.id, ProcessDefinition.version).where(
@@ -193,14 +194,14 @@ def case_view(session: Session, user: User, instance_id: int) -> dict:
     definition = session.get(ProcessDefinition, inst.definition_id)
     rt = commands.restore(session, inst) if inst.state else None
     diagram = rt.diagram_state() if rt is not None else {"active": [], "completed": [], "error": [], "waits": []}
-    if inst.status in ("completed", "cancelled"):
+    if inst.status in (InstanceStatus.COMPLETED, InstanceStatus.CANCELLED):
         diagram["active"] = []
     task_rows = session.scalars(select(Task).where(Task.instance_id == inst.id).order_by(Task.created_at)).all()
     names = _user_names(session, {t.assignee_id for t in task_rows})
     events = session.scalars(select(AuditEvent).where(AuditEvent.instance_id == inst.id).order_by(AuditEvent.id)).all()
     now = clock.now()
     return {
-        **listing(session, [inst], {inst.id: [t for t in task_rows if t.status in ("open", "suspended")]})[0],
+        **listing(session, [inst], {inst.id: [t for t in task_rows if t.status in PENDING_TASK_STATES]})[0],
         "definition": {"id": definition.id, "key": definition.key, "version": definition.version, "name": definition.name},
         "bpmn_xml": definition.bpmn_xml,
         "diagram": diagram,
@@ -211,7 +212,7 @@ def case_view(session: Session, user: User, instance_id: int) -> dict:
         "awaited_messages": inst.awaited_messages,
         "tasks": [{"id": t.id, "element_id": t.element_id, "name": t.name, "status": t.status,
                    "candidate_role": t.candidate_role, "assignee": names.get(t.assignee_id), "due_at": t.due_at,
-                   "overdue": bool(t.status == "open" and t.due_at and t.due_at < now),
+                   "overdue": bool(t.status == TaskState.OPEN and t.due_at and t.due_at < now),
                    "created_at": t.created_at, "completed_at": t.completed_at, "completed_by": t.completed_by}
                   for t in task_rows],
         "reset_targets": _reset_targets(task_rows),
@@ -229,9 +230,9 @@ def element_counts(session: Session, user: User, definition_id: int) -> dict:
     in_scope = and_(ProcessInstance.definition_id == definition_id, ProcessInstance.organisation_id.in_(scope))
     active = session.execute(select(Task.element_id, func.count(func.distinct(Task.instance_id)))
                              .join(ProcessInstance, ProcessInstance.id == Task.instance_id)
-                             .where(in_scope, Task.status.in_(("open", "suspended"))).group_by(Task.element_id)).all()
+                             .where(in_scope, Task.status.in_(PENDING_TASK_STATES)).group_by(Task.element_id)).all()
     errors = session.execute(select(ProcessInstance.error_element, func.count())
-                             .where(in_scope, ProcessInstance.status == "error").group_by(ProcessInstance.error_element)).all()
+                             .where(in_scope, ProcessInstance.status == InstanceStatus.ERROR).group_by(ProcessInstance.error_element)).all()
     statuses = dict(session.execute(select(ProcessInstance.status, func.count()).where(in_scope)
                                     .group_by(ProcessInstance.status)).all())
     return {"definition": {"id": definition.id, "key": definition.key, "version": definition.version,
@@ -257,7 +258,7 @@ def scope_organisations(session: Session, user: User) -> list[dict]:
 def _reset_targets(task_rows: list[Task]) -> list[dict]:
     """Completed user tasks the token can be moved back to (latest run of each element)."""
     seen, targets = set(), []
-    for t in sorted((t for t in task_rows if t.status == "completed"), key=lambda t: t.completed_at, reverse=True):
+    for t in sorted((t for t in task_rows if t.status == TaskState.COMPLETED), key=lambda t: t.completed_at, reverse=True):
         if t.element_id not in seen:
             seen.add(t.element_id)
             targets.append({"element_id": t.element_id, "name": t.name, "completed_at": t.completed_at,

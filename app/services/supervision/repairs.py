@@ -9,21 +9,22 @@ from sqlalchemy import select
 from app import db
 from app.engine import clock
 from app.models import ProcessInstance, Task, User
-from app.services.errors import Conflict, Invalid, NotFound, ServiceError
+from app.services.errors import Conflict, ErrorCode, Invalid, NotFound, ServiceError
 from app.services.people import access
 from app.services.people.accounts import user_by_username
 from app.services.runtime import instances
 from app.services.runtime.unit_of_work import UnitOfWork, run
 from app.services.supervision import console as supervision
 from app.services.supervision.permissions import in_scope, scoped_instance
+from app.vocabulary import OPEN_STATUSES, PENDING_TASK_STATES, InstanceStatus
 
 BATCH_MAX = 500
 BATCH_OPERATIONS = {  # code -> (中文, statuses it applies to)
-    "retry": ("重试", {"error"}),
-    "suspend": ("挂起", {"running", "error"}),
-    "resume": ("恢复", {"suspended"}),
-    "cancel": ("撤销", {"running", "error", "suspended"}),
-    "reassign": ("改派", {"running", "error", "suspended"}),
+    "retry": ("重试", {InstanceStatus.ERROR}),
+    "suspend": ("挂起", {InstanceStatus.RUNNING, InstanceStatus.ERROR}),
+    "resume": ("恢复", {InstanceStatus.SUSPENDED}),
+    "cancel": ("撤销", set(OPEN_STATUSES)),
+    "reassign": ("改派", set(OPEN_STATUSES)),
 }
 
 
@@ -65,13 +66,13 @@ def reassign(task_id: str, user: User, username: str | None, reason: str, instan
         if task is None or instance_id is not None and task.instance_id != instance_id:
             raise NotFound("任务不存在或不属于此案件 / no such task")
         scoped_instance(session, user, task.instance_id)
-        if task.status not in ("open", "suspended"):
-            raise Conflict("任务已办结或已取消，不能改派 / task is not open", code="task_not_open")
+        if task.status not in PENDING_TASK_STATES:
+            raise Conflict("任务已办结或已取消，不能改派 / task is not open", code=ErrorCode.TASK_NOT_OPEN)
         target = user_by_username(session, username) if username else None
         if target is not None and task.candidate_role and \
                 task.organisation_id not in access.visible_org_ids(session, target, task.candidate_role):
             raise Conflict(f"{target.display_name} 不具备此任务所需的角色或不在办理机构 / user cannot take this task",
-                           code="assignee_not_eligible")
+                           code=ErrorCode.ASSIGNEE_NOT_ELIGIBLE)
         before = task.assignee_id
         task.assignee_id = target.id if target else None
         uow.audit(user.username, "reassign", task.instance_id, task.id,
@@ -98,7 +99,7 @@ def batch_preview(user: User, operation: str, filters: dict) -> dict:
         rows = session.scalars(query.order_by(ProcessInstance.id).limit(BATCH_MAX + 1)).all()
         if len(rows) > BATCH_MAX:
             raise Invalid(f"筛选出的案件超过 {BATCH_MAX} 件，请缩小筛选范围后再批量{label} / too many cases for one batch",
-                          code="batch_too_large")
+                          code=ErrorCode.BATCH_TOO_LARGE)
         items = supervision.listing(session, rows)
     for item in items:
         item["applicable"] = item["status"] in statuses
@@ -118,7 +119,7 @@ def batch_execute(user: User, operation: str, instance_ids: list[int], confirm_c
         raise Invalid(f"一次最多批量处理 {BATCH_MAX} 件 / too many cases", fields={"instance_ids": f"最多 {BATCH_MAX} 件"})
     if confirm_count != len(ids):
         raise Invalid(f"确认数量（{confirm_count}）与列表中的案件数（{len(ids)}）不一致，请重新预览 / count mismatch",
-                      fields={"confirm_count": f"应为 {len(ids)}"}, code="count_mismatch")
+                      fields={"confirm_count": f"应为 {len(ids)}"}, code=ErrorCode.COUNT_MISMATCH)
     if operation == "reassign" and not username:
         raise Invalid("批量改派请填写接收人 / assignee required", fields={"username": "此项为必填项"})
     with db.transaction(write=False) as session:
@@ -146,7 +147,7 @@ def _run_one(operation: str, instance_id: int, user: User, reason: str, username
     if operation == "reassign":
         with db.transaction(write=False) as session:
             task_ids = list(session.scalars(select(Task.id).where(Task.instance_id == instance_id,
-                                                                  Task.status.in_(("open", "suspended")))))
+                                                                  Task.status.in_(PENDING_TASK_STATES))))
         if not task_ids:
             raise Conflict("该案件没有待办任务 / no open task")
         for task_id in task_ids:
