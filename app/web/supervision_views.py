@@ -48,10 +48,11 @@ def supervision_cases_page():
         result = supervision.search(s, g.user, **args) if not errors else None
         organisations = supervision.scope_organisations(s, g.user)
         definitions = supervision.definitions(s)
+        variables = supervision.searchable_variables(s)
     return render_template("supervision/cases.html", result=result, args=args, errors=errors,
                            organisations=organisations, processes=_process_names(definitions),
                            categories=supervision.CATEGORIES, operations=repairs.BATCH_OPERATIONS,
-                           variables=supervision.VARIABLE_LABELS,
+                           variables=variables,
                            query={k: v for k, v in request.args.items() if k in FILTER_KEYS and v})
 
 

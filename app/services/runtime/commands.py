@@ -22,9 +22,6 @@ from app.services.people import accounts as people
 from app.services.errors import Conflict, ErrorCode, NotFound
 from app.vocabulary import OPEN_STATUSES, PENDING_TASK_STATES, InstanceStatus, TaskState
 
-SEARCHABLE = ("applicant_name", "applicant_id_number", "enterprise_name", "credit_code", "dispute_type", "case_source",
-              "outcome", "major_case", "received_date", "respondent_agency")
-
 
 LOCK_TAG = "jiefen:instance:"  # application_name prefix while a command holds an instance row (PostgreSQL)
 
@@ -192,7 +189,9 @@ def _sync_subscriptions(session, inst, names: set[str]) -> None:
 
 
 def _sync_search_values(session, inst, data: dict) -> None:
-    values = {k: _search_text(data[k]) for k in SEARCHABLE if k in data and data[k] not in (None, "")}
+    """Index the variables the instance's process declares searchable (specs.SEARCHABLE), and its 案号."""
+    searchable = parsed_definition(session, inst.definition_id).searchable
+    values = {k: _search_text(data[k]) for k in searchable if k in data and data[k] not in (None, "")}
     values["business_key"] = inst.business_key
     if values == (inst.search_values or {}):
         return

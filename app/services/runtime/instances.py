@@ -22,7 +22,6 @@ from app.services.runtime.forms import validate_submission
 from app.services.people.accounts import org_by_code
 from app.vocabulary import OPEN_STATUSES, InstanceStatus, TaskState, status_label
 
-BUSINESS_KEY_PREFIX = {"mediation": "调", "compensation": "补", "petition_to_review": "访复"}
 RESERVED = PLATFORM_VARIABLES  # set by the platform at start, never by a form
 
 
@@ -192,7 +191,7 @@ def new_instance(session: Session, definition: ProcessDefinition, business_key: 
     if business_key is not None and (not isinstance(business_key, str) or not business_key.strip() or len(business_key) > 100):
         raise Invalid("案号不能为空且不超过 100 个字符 / invalid business key", fields={"business_key": "案号格式不正确"})
     org = org_by_code(session, org_code)
-    key = business_key.strip() if business_key else _next_business_key(session, definition.key)
+    key = business_key.strip() if business_key else _next_business_key(session, definition)
     exists = session.scalar(select(ProcessInstance.id).where(ProcessInstance.process_key == definition.key,
                                                              ProcessInstance.business_key == key))
     if exists:
@@ -211,11 +210,12 @@ def new_instance(session: Session, definition: ProcessDefinition, business_key: 
     return inst
 
 
-def _next_business_key(session: Session, process_key: str) -> str:
+def _next_business_key(session: Session, definition: ProcessDefinition) -> str:
+    """The next 案号 of the year, under the prefix the process declares (specs.BUSINESS_KEY_PREFIX)."""
     year = clock.today().year
-    prefix = f"{BUSINESS_KEY_PREFIX.get(process_key, process_key)}〔{year}〕"
+    prefix = f"{commands.parsed_definition(session, definition.id).business_key_prefix}〔{year}〕"
     count = session.scalar(select(func.count()).select_from(ProcessInstance).where(
-        ProcessInstance.process_key == process_key, ProcessInstance.business_key.like(prefix + "%")))
+        ProcessInstance.process_key == definition.key, ProcessInstance.business_key.like(prefix + "%")))
     return f"{prefix}{count + 1:05d}号"
 
 

@@ -31,11 +31,6 @@ CATEGORIES = {  # code -> (中文, English)
 TIMER_GRACE = timedelta(minutes=10)  # the worker fires due timers within seconds; later than this, nobody did
 LOCK_LIMIT = timedelta(minutes=2)    # a command holds an instance row for milliseconds
 NAME_FIELDS = ("applicant_name", "enterprise_name")
-VARIABLE_LABELS = {  # the searchable variables (commands.SEARCHABLE) as the search form names them
-    "applicant_name": "申请人", "applicant_id_number": "身份证号码", "enterprise_name": "企业名称",
-    "credit_code": "统一社会信用代码", "dispute_type": "纠纷类型", "case_source": "案件来源", "outcome": "办理结果",
-    "major_case": "重大案件（true/false）", "received_date": "收件日期（YYYY-MM-DD）", "respondent_agency": "被申请机关",
-}
 COUNT_CAP = 1_000                     # totals above this read "1000+": counting a million rows serves nobody
 
 
@@ -149,9 +144,10 @@ def filtered_query(session: Session, user: User, status=None, process_key=None, 
         query = query.where(pi.id.in_(select(InstanceVariable.instance_id).where(
             InstanceVariable.name.in_(NAME_FIELDS), InstanceVariable.value.like(_prefix(name), escape="\\"))))
     if variable:
-        if variable not in commands.SEARCHABLE:
+        offered = searchable_variables(session)
+        if variable not in offered:
             raise Invalid(f"变量 {variable} 不可检索 / not a searchable variable",
-                          fields={"variable": "可检索：" + "、".join(commands.SEARCHABLE)})
+                          fields={"variable": "可检索：" + "、".join(offered)})
         if value in (None, ""):
             raise Invalid("按变量筛选时请填写变量值 / value required", fields={"value": "此项为必填项"})
         query = query.where(pi.id.in_(select(InstanceVariable.instance_id).where(
@@ -245,6 +241,19 @@ def definitions(session: Session) -> list[dict]:
     rows = session.execute(select(ProcessDefinition.id, ProcessDefinition.key, ProcessDefinition.version,
                                   ProcessDefinition.name).order_by(ProcessDefinition.key, ProcessDefinition.version.desc()))
     return [{"id": i, "key": k, "version": v, "name": n} for i, k, v, n in rows]
+
+
+def searchable_variables(session: Session) -> dict[str, str]:
+    """The variables the case search offers, with their labels: those the latest version of each process declares
+    searchable (a variable several processes declare keeps the label of the first by key)."""
+    offered: dict[str, str] = {}
+    latest: dict[str, int] = {}
+    for d in definitions(session):  # by key, newest version first
+        latest.setdefault(d["key"], d["id"])
+    for definition_id in latest.values():
+        for name, label in commands.parsed_definition(session, definition_id).searchable.items():
+            offered.setdefault(name, label)
+    return offered
 
 
 def scope_organisations(session: Session, user: User) -> list[dict]:
