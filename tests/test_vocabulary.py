@@ -1,0 +1,38 @@
+"""The one vocabulary: members are the stored words (JSON, SQL and set lookups see plain strings), every word has a
+Chinese label with its English in the catalogue, and the role codes are the rows of the role table."""
+from __future__ import annotations
+
+import json
+
+from babel.messages.pofile import read_po
+from flask import Flask
+from sqlalchemy import select
+
+from app.models import ProcessInstance, Role
+from app.vocabulary import (ASSIGNERS, DESIGNERS, INSTANCE_STATUS_LABELS, OPEN_STATUSES, ROLE_LABELS, SUPERVISORS,
+                            InstanceStatus, RoleCode, TaskState, role_label, status_label)
+from tests.web.test_translations import PO
+
+
+def test_members_are_the_plain_stored_words():
+    body = {"status": InstanceStatus.SUSPENDED, "tasks": [TaskState.OPEN], InstanceStatus.ERROR: 1}
+    expected = '{"error": 1, "status": "suspended", "tasks": ["open"]}'
+    assert json.dumps(body, sort_keys=True) == expected
+    assert Flask(__name__).json.dumps(body).replace(" ", "") == expected.replace(" ", "")
+    assert "admin" in ASSIGNERS & DESIGNERS & SUPERVISORS and {"mediator", "supervisor"} & SUPERVISORS == {"supervisor"}
+    assert "running" in OPEN_STATUSES and "completed" not in OPEN_STATUSES
+    assert str(ProcessInstance.status.in_(OPEN_STATUSES).compile(compile_kwargs={"literal_binds": True})) == \
+        "process_instance.status IN ('running', 'suspended', 'error')"
+
+
+def test_labels_and_their_english():
+    assert status_label("running") == "办理中" and status_label("unknown") == "unknown" and status_label(None) == ""
+    assert role_label("justice_admin") == "司法局（行调办）" and role_label(None) == ""
+    english = {m.id: m.string for m in read_po(PO.open("rb")) if m.id}
+    assert set(INSTANCE_STATUS_LABELS) == set(InstanceStatus) and set(ROLE_LABELS) == set(RoleCode)
+    assert all(english.get(label) for label in [*INSTANCE_STATUS_LABELS.values(), *ROLE_LABELS.values()])
+
+
+def test_role_codes_are_the_rows_of_the_role_table(session):
+    rows = dict(session.execute(select(Role.code, Role.name)).all())
+    assert rows == {code: label for code, label in ROLE_LABELS.items()}
