@@ -32,6 +32,8 @@ class TaskState(StrEnum):
     CANCELLED = "cancelled"
 
 
+TASK_STATE_LABELS = {TaskState.OPEN: N_("待办"), TaskState.SUSPENDED: N_("已挂起"), TaskState.COMPLETED: N_("已办"),
+                     TaskState.CANCELLED: N_("已取消")}
 PENDING_TASK_STATES = (TaskState.OPEN, TaskState.SUSPENDED)  # not done yet: shown on the case, counted as waiting
 
 
@@ -63,6 +65,11 @@ SUPERVISORS = frozenset({RoleCode.SUPERVISOR, RoleCode.JUSTICE_ADMIN, RoleCode.A
 def status_label(status: str | None) -> str:
     """The Chinese label of an instance status (a catalogue msgid); an unknown word is shown as it is."""
     return INSTANCE_STATUS_LABELS.get(status) or status or ""
+
+
+def task_state_label(state: str | None) -> str:
+    """The Chinese label of a task state (a catalogue msgid); an unknown word is shown as it is."""
+    return TASK_STATE_LABELS.get(state) or state or ""
 
 
 def role_label(code: str | None) -> str:

@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from app.models import ProcessInstance, Role
 from app.vocabulary import (ASSIGNERS, DESIGNERS, INSTANCE_STATUS_LABELS, OPEN_STATUSES, ROLE_LABELS, SUPERVISORS,
-                            InstanceStatus, RoleCode, TaskState, role_label, status_label)
+                            TASK_STATE_LABELS, InstanceStatus, RoleCode, TaskState, role_label, status_label,
+                            task_state_label)
 from tests.web.test_translations import PO
 
 
@@ -28,9 +29,11 @@ def test_members_are_the_plain_stored_words():
 def test_labels_and_their_english():
     assert status_label("running") == "办理中" and status_label("unknown") == "unknown" and status_label(None) == ""
     assert role_label("justice_admin") == "司法局（行调办）" and role_label(None) == ""
+    assert task_state_label("completed") == "已办" and task_state_label("x") == "x"
     english = {m.id: m.string for m in read_po(PO.open("rb")) if m.id}
-    assert set(INSTANCE_STATUS_LABELS) == set(InstanceStatus) and set(ROLE_LABELS) == set(RoleCode)
-    assert all(english.get(label) for label in [*INSTANCE_STATUS_LABELS.values(), *ROLE_LABELS.values()])
+    labels = [INSTANCE_STATUS_LABELS, TASK_STATE_LABELS, ROLE_LABELS]
+    assert [set(table) for table in labels] == [set(InstanceStatus), set(TaskState), set(RoleCode)]
+    assert all(english.get(label) for table in labels for label in table.values())
 
 
 def test_role_codes_are_the_rows_of_the_role_table(session):

@@ -15,14 +15,15 @@ from app.http import status_of
 from app.services.errors import ServiceError
 from app.web import check_csrf, csrf_token, page_login_required, web
 from app.web.i18n import LANGUAGES
-from app.vocabulary import InstanceStatus, TaskState, role_label, status_label
+from app.vocabulary import InstanceStatus, TaskState, role_label, status_label, task_state_label
 
 
 @web.app_context_processor
 def _globals():
     return {"csrf_token": csrf_token, "current_user": g.get("user"), "lang": session.get("lang", "zh"),
             "status_label": lambda s: _(status_label(s)), "role_label": lambda r: _(role_label(r)),
-            "instance_statuses": list(InstanceStatus),
+            "task_state_label": lambda s: _(task_state_label(s)), "InstanceStatus": InstanceStatus,
+            "TaskState": TaskState,
             "fmt_time": pages.local_time}
 
 
