@@ -1,5 +1,5 @@
-"""The words the platform stores and compares, defined once: instance statuses, task states and role codes, with
-their Chinese labels (English in the catalogue) and the groups the rules use. They are `StrEnum`s, so a member equals
+"""The words the platform stores and compares, defined once: instance statuses, task states, message statuses and
+role codes, with their Chinese labels (English in the catalogue) and the groups the rules use. They are `StrEnum`s, so a member equals
 its stored string: columns, SQL and JSON keep the plain words. Imports nothing but `app.i18n`, so every layer (the
 pages too, which may not import the models) uses it."""
 from __future__ import annotations
@@ -35,6 +35,12 @@ class TaskState(StrEnum):
 TASK_STATE_LABELS = {TaskState.OPEN: N_("待办"), TaskState.SUSPENDED: N_("已挂起"), TaskState.COMPLETED: N_("已办"),
                      TaskState.CANCELLED: N_("已取消")}
 PENDING_TASK_STATES = (TaskState.OPEN, TaskState.SUSPENDED)  # not done yet: shown on the case, counted as waiting
+
+
+class MessageStatus(StrEnum):
+    PENDING = "pending"  # in the outbox, or sent and not delivered yet
+    DELIVERED = "delivered"
+    UNMATCHED = "unmatched"  # nobody waited for it and no process starts with it
 
 
 class RoleCode(StrEnum):

@@ -20,7 +20,7 @@ from app.models import (AuditEvent, InstanceVariable, Message, MessageSubscripti
                         ProcessInstance, Task)
 from app.services.people import accounts as people
 from app.services.errors import Conflict, ErrorCode, NotFound
-from app.vocabulary import OPEN_STATUSES, PENDING_TASK_STATES, InstanceStatus, TaskState
+from app.vocabulary import OPEN_STATUSES, PENDING_TASK_STATES, InstanceStatus, MessageStatus, TaskState
 
 
 LOCK_TAG = "jiefen:instance:"  # application_name prefix while a command holds an instance row (PostgreSQL)
@@ -113,7 +113,7 @@ def _save(session, inst, rt, actor, action, detail, incident, completed_task_id)
 
     for name, payload in messages:
         msg = Message(name=name, correlation={}, payload=_jsonable(payload), source_instance_id=inst.id, sent_by=actor,
-                      status="pending", delivered_to=[], created_at=now)
+                      status=MessageStatus.PENDING, delivered_to=[], created_at=now)
         session.add(msg)
         session.flush()
         saved.outbox.append(msg.id)

@@ -15,7 +15,7 @@ from app.services.design import deployments
 from app.services.errors import BadRequest, Conflict, ErrorCode, NotFound
 from app.services.runtime import commands, instances
 from app.services.runtime.unit_of_work import UnitOfWork, run
-from app.vocabulary import InstanceStatus
+from app.vocabulary import InstanceStatus, MessageStatus
 
 
 def send(name, correlation, payload, actor: User) -> dict:
@@ -29,7 +29,7 @@ def send(name, correlation, payload, actor: User) -> dict:
     payload = payload or {}
 
     def act(uow: UnitOfWork) -> dict:
-        msg = Message(name=name, correlation=correlation, payload=payload, sent_by=actor.username, status="pending",
+        msg = Message(name=name, correlation=correlation, payload=payload, sent_by=actor.username, status=MessageStatus.PENDING,
                       delivered_to=[], created_at=clock.now())
         uow.session.add(msg)
         uow.session.flush()
@@ -54,14 +54,14 @@ def _deliver_pending(uow: UnitOfWork, message_id: int) -> None:
     if db.is_postgres(session):
         query = query.with_for_update(skip_locked=True)  # a worker retrying the outbox may race us
     msg = session.scalar(query)
-    if msg is None or msg.status != "pending":
+    if msg is None or msg.status != MessageStatus.PENDING:
         return
     source = session.get(ProcessInstance, msg.source_instance_id) if msg.source_instance_id else None
     fallback_org = None
     if source is not None:
         fallback_org = session.scalar(select(Organisation.code).where(Organisation.id == source.organisation_id))
     if not _deliver(uow, msg, msg.sent_by, fallback_org):
-        msg.status, msg.error = "unmatched", "没有案件在等待此消息，也没有流程以此消息启动 / nobody waits for this message"
+        msg.status, msg.error = MessageStatus.UNMATCHED, "没有案件在等待此消息，也没有流程以此消息启动 / nobody waits for this message"
 
 
 def start_from_message(uow: UnitOfWork, definition: ProcessDefinition, name: str, payload: dict, actor: str,
@@ -86,7 +86,7 @@ def start_from_message(uow: UnitOfWork, definition: ProcessDefinition, name: str
 
 
 def pending_ids(session: Session, limit: int = 100) -> list[int]:
-    return list(session.scalars(select(Message.id).where(Message.status == "pending").order_by(Message.id).limit(limit)))
+    return list(session.scalars(select(Message.id).where(Message.status == MessageStatus.PENDING).order_by(Message.id).limit(limit)))
 
 
 def _deliver(uow: UnitOfWork, msg: Message, actor: str, fallback_org: str | None) -> list[int]:
@@ -109,7 +109,7 @@ def _deliver(uow: UnitOfWork, msg: Message, actor: str, fallback_org: str | None
         for definition in deployments.definitions_with_message_start(session, msg.name):
             delivered.append(start_from_message(uow, definition, msg.name, msg.payload, actor, fallback_org).id)
     if delivered:
-        msg.status, msg.delivered_to, msg.delivered_at = "delivered", delivered, clock.now()
+        msg.status, msg.delivered_to, msg.delivered_at = MessageStatus.DELIVERED, delivered, clock.now()
     return delivered
 
 
