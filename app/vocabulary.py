@@ -1,7 +1,7 @@
 """The words the platform stores and compares, defined once: instance statuses, task states, message statuses and
-role codes, with their Chinese labels (English in the catalogue) and the groups the rules use. They are `StrEnum`s, so a member equals
-its stored string: columns, SQL and JSON keep the plain words. Imports nothing but `app.i18n`, so every layer (the
-pages too, which may not import the models) uses it."""
+role codes, with their Chinese labels (English in the catalogue) and the groups the rules use. They are `StrEnum`s,
+so a member equals its stored string: columns, SQL and JSON keep the plain words. Imports nothing but `app.i18n`,
+so every layer (the pages too, which may not import the models) uses it."""
 from __future__ import annotations
 
 from enum import StrEnum
