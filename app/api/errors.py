@@ -12,7 +12,7 @@ from werkzeug.exceptions import HTTPException
 
 from app.api import api
 from app.http import status_of
-from app.services.errors import ServiceError
+from app.services.errors import ErrorCode, ServiceError
 
 log = logging.getLogger("jiefen.api")
 
@@ -36,7 +36,7 @@ def _refuse_nul_bytes():
     """PostgreSQL cannot store NUL in text: refuse it at the edge with a 400 instead of failing deep inside."""
     if "\x00" in request.path or any("\x00" in k + v for k, v in request.args.items(multi=True)) \
             or b"\\u0000" in request.get_data(cache=True) or b"\x00" in request.get_data(cache=True):
-        return error_response(400, "bad_request", "请求中含有不允许的控制字符 / NUL characters are not allowed")
+        return error_response(400, ErrorCode.BAD_REQUEST, "请求中含有不允许的控制字符 / NUL characters are not allowed")
     return None
 
 
@@ -97,12 +97,12 @@ def _flat(messages, prefix: str = "") -> dict:
 @api.errorhandler(ValidationError)
 def _validation_error(err: ValidationError):
     fields = _flat(err.messages) if isinstance(err.messages, dict) else {}
-    return error_response(422, "validation_failed", "请求参数不正确，请按提示修改 / invalid request", fields)
+    return error_response(422, ErrorCode.VALIDATION_FAILED, "请求参数不正确，请按提示修改 / invalid request", fields)
 
 
 @api.errorhandler(StaleDataError)
 def _stale(_err):
-    return error_response(409, "stale_version", "案件已被他人更新，请刷新后重试 / the case changed meanwhile")
+    return error_response(409, ErrorCode.STALE_VERSION, "案件已被他人更新，请刷新后重试 / the case changed meanwhile")
 
 
 @api.errorhandler(HTTPException)
@@ -114,4 +114,4 @@ def _http_error(err: HTTPException):
 @api.errorhandler(Exception)
 def _unexpected(err: Exception):
     log.exception("unexpected API error")
-    return error_response(500, "internal_error", "系统内部错误，已记录，请稍后重试或联系管理员 / internal error")
+    return error_response(500, ErrorCode.INTERNAL_ERROR, "系统内部错误，已记录，请稍后重试或联系管理员 / internal error")

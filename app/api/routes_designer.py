@@ -20,6 +20,7 @@ from app.services.design import permissions
 from app.services.design import migration
 from app.services.design import scenarios
 from app.services.errors import BadRequest, Invalid, NotFound, ServiceError, TooLarge, UnsupportedType
+from app.vocabulary import InstanceStatus
 
 XML_TYPES = ("application/xml", "text/xml")
 JSON_SLACK = 64 * 1024  # JSON quoting of the diagram and the body's own keys
@@ -223,7 +224,7 @@ _S, _I, _B = {"type": "string"}, {"type": "integer"}, {"type": "boolean"}
 _NS, _NI = {"type": "string", "nullable": True}, {"type": "integer", "nullable": True}
 _PROBLEM = {"type": "object", "required": ["element_id", "line", "message"], "properties": {
     "element_id": _NS, "line": _NI, "message": _S, "file": _NS}}
-_COUNTS = {"type": "object", "properties": {s: _I for s in designs.STATUSES}}
+_COUNTS = {"type": "object", "properties": {s: _I for s in InstanceStatus}}
 _FORMS = {"type": "object", "additionalProperties": {"type": "object"}}
 _KEY = {"name": "key", "in": "path", "required": True, "schema": {"type": "string", "pattern": designs.KEY_PATTERN.pattern}}
 _VERSION = {"name": "version", "in": "path", "required": True,

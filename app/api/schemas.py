@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, fields, validate
 
+from app.services.inbox.worklist import LISTED_STATES
 from app.services.supervision.filters import CaseFilter, CaseSearchQuery  # noqa: F401  (routes_supervision reads it here)
+from app.vocabulary import InstanceStatus, TaskState
 
 REQ = {"required": "此项为必填项 / required", "null": "不能为空 / may not be null",
        "invalid": "格式不正确 / invalid value"}
@@ -50,7 +52,7 @@ class MessageRequest(Strict):
 
 class TaskQuery(Strict):
     scope = fields.String(load_default="candidate", validate=validate.OneOf(["mine", "candidate", "all"]))
-    status = fields.String(load_default="open", validate=validate.OneOf(["open", "completed"]))
+    status = fields.String(load_default=TaskState.OPEN, validate=validate.OneOf(LISTED_STATES))
     process_key = fields.String(load_default=None)
     overdue = fields.Boolean(load_default=None, allow_none=True)
     q = fields.String(load_default=None, validate=validate.Length(max=100))
@@ -61,7 +63,7 @@ class TaskQuery(Strict):
 
 
 class InstanceQuery(Strict):
-    status = fields.String(load_default=None, validate=validate.OneOf(["running", "completed", "error", "suspended", "cancelled"]))
+    status = fields.String(load_default=None, validate=validate.OneOf(list(InstanceStatus)))
     process_key = fields.String(load_default=None)
     business_key = fields.String(load_default=None)
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))

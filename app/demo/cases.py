@@ -18,6 +18,7 @@ from app.services.runtime import instances
 from app.services.admin import settings
 from app.services.runtime import tasks
 from app.services.errors import Forbidden
+from app.vocabulary import TaskState
 
 ID_CARDS = ("320706197901209702", "320706198503150017", "320706199007070020", "320706196812240033")  # valid checksums
 
@@ -95,6 +96,6 @@ def _accepted(users: dict, instance_id: int, day) -> None:
 def _complete(users: dict, instance_id: int, element_id: str, day, data: dict, username: str, hour: int = 10) -> None:
     with db.transaction(write=False) as session:
         task_id = session.scalar(select(Task.id).where(Task.instance_id == instance_id, Task.element_id == element_id,
-                                                       Task.status == "open"))
+                                                       Task.status == TaskState.OPEN))
     with clock.as_of(_at(day, hour)):
         tasks.complete(task_id, users[username], data)

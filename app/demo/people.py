@@ -10,6 +10,7 @@ from app.models import Organisation, User
 from app.services.people import accounts as people
 from app.services.errors import Forbidden
 from app.services.runtime import unit_of_work
+from app.vocabulary import RoleCode
 
 PASSWORD = "jiefen-demo"
 
@@ -27,11 +28,8 @@ ORGANISATIONS = [  # code, name, English name, kind, parent code
 
 SUPERVISION_SCOPES = {"lyg_sfj": "lyg", "hz_sfj": "hz", "ly_sfj": "ly"}  # 司法局 → the area it gives 业务指导 to
 
-ALL_ROLES = ["intake", "mediator", "agency_head", "justice_admin", "petition_officer", "review_officer",
-             "compensation_officer", "supervisor", "designer", "admin"]
-
 USERS = [  # username, display name, organisation code, roles
-    ("admin", "系统管理员", "lyg", ALL_ROLES),
+    ("admin", "系统管理员", "lyg", list(RoleCode)),
     ("intake1", "王登记", "hz_sfj", ["intake"]),
     ("mediator1", "李调解", "hz_sfj", ["mediator"]),
     ("mediator2", "赵调解", "hz_sfj", ["mediator"]),

@@ -7,8 +7,7 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from app.engine.specs import BPMN_NS
-
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 B = f"{{{BPMN_NS}}}"
 S = f"{{{SPIFF_NS}}}"

@@ -8,10 +8,13 @@ from lxml import etree
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
 from app.engine import xml_safety
+from app.engine.bpmn_elements import B, properties
 from app.i18n import N_
 
-BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
-NS = {"bpmn": BPMN_NS}
+# Properties of the <bpmn:process> itself (spiffworkflow:properties, edited in the designer's process panel): what
+# the platform needs to know about a process that is the process's own business, not the platform's.
+BUSINESS_KEY_PREFIX = "businessKeyPrefix"  # the 案号 prefix: 调 gives 调〔2026〕00001号 (none: the process key)
+SEARCHABLE = "searchable"  # "applicant_name:申请人, dispute_type:纠纷类型": variables indexed for the case search
 
 
 @dataclass
@@ -25,13 +28,15 @@ class ParsedDefinition:
     lines: dict[str, int] = field(default_factory=dict)       # element id -> source line
     version: int | None = None                                # of the deployed definition (set by the cache loader)
     forms: dict = field(default_factory=dict)                 # the forms deployed with it
+    business_key_prefix: str = ""                             # the process's 案号 prefix
+    searchable: dict[str, str] = field(default_factory=dict)  # variable -> the label the search form shows
 
 
 def executable_process(root: etree._Element) -> etree._Element | None:
     """The document's main process: the one its pool (collaboration participant) shows, else the first executable one.
     Other processes in the file are callees of call activities."""
-    procs = root.findall(f"{{{BPMN_NS}}}process")
-    participant = root.find(f"{{{BPMN_NS}}}collaboration/{{{BPMN_NS}}}participant[@processRef]")
+    procs = root.findall(f"{B}process")
+    participant = root.find(f"{B}collaboration/{B}participant[@processRef]")
     if participant is not None:
         for proc in procs:
             if proc.get("id") == participant.get("processRef"):
@@ -53,6 +58,16 @@ def start_form_key(spec) -> str | None:
     return None
 
 
+def searchable_variables(value: str) -> dict[str, str]:
+    """The `searchable` property read: variable -> label, in the order written (a missing label is the name)."""
+    found = {}
+    for entry in value.split(","):
+        name, _colon, label = entry.partition(":")
+        if name.strip():
+            found[name.strip()] = label.strip() or name.strip()
+    return found
+
+
 def parse_definition(bpmn_xml: str | bytes, filename: str = "process.bpmn") -> ParsedDefinition:
     """Parse with schema validation; raises xml_safety.XmlRejected or SpiffWorkflow ValidationException."""
     root = xml_safety.parse(bpmn_xml)
@@ -64,6 +79,7 @@ def parse_definition(bpmn_xml: str | bytes, filename: str = "process.bpmn") -> P
     parser.add_bpmn_xml(etree.ElementTree(root), filename)
     spec = parser.get_spec(key)
     subprocess_specs = parser.get_subprocess_specs(key)
+    own = properties(process)
     return ParsedDefinition(
         process_key=key,
         name=process.get("name") or key,
@@ -72,6 +88,8 @@ def parse_definition(bpmn_xml: str | bytes, filename: str = "process.bpmn") -> P
         message_starts=list(parser.get_process_parser(key).start_messages()),
         start_form_key=start_form_key(spec),
         lines=element_lines(root),
+        business_key_prefix=own.get(BUSINESS_KEY_PREFIX, "").strip() or key,
+        searchable=searchable_variables(own.get(SEARCHABLE, "")),
     )
 
 

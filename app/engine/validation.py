@@ -11,13 +11,16 @@ from app.engine import flow_lint, xml_safety
 from app.engine.bpmn_elements import B, EXPRESSION_PROPERTIES, S, properties
 from app.engine.errors import Problem
 from app.engine.sandbox import check_source
-from app.engine.specs import ParsedDefinition, executable_process, parse_definition
+from app.engine.specs import (BUSINESS_KEY_PREFIX, SEARCHABLE, ParsedDefinition, executable_process, parse_definition,
+                              searchable_variables)
 from app.i18n import N_
 
 DI_NS = "http://www.omg.org/spec/BPMN/20100524/DI"
 # A process key (the executable process's id) or a form key; the services, the API and the pages use this one.
 KEY_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,99}$")
 MAX_NAME_LENGTH = 200
+MAX_PREFIX_LENGTH = 20  # 案号 = prefix + 〔year〕 + five digits + 号, within the 100 characters of a business key
+VARIABLE_NAME = re.compile(r"^[A-Za-z]\w*$")
 FLOW_TAGS = {B + t for t in ("userTask", "scriptTask", "serviceTask", "sendTask", "receiveTask", "businessRuleTask",
                              "task", "manualTask", "subProcess", "callActivity", "exclusiveGateway", "parallelGateway",
                              "inclusiveGateway", "eventBasedGateway", "startEvent", "endEvent", "intermediateCatchEvent",
@@ -72,6 +75,7 @@ def _lint(root, forms, role_names, filename, form_checker) -> list[Problem]:
         problems.append(Problem(N_("流程名称过长（{length} 个字符），最多 {limit} 个字符").format(
             length=len(process_name), limit=MAX_NAME_LENGTH), element_id=process_id[:200] or None,
             line=process.sourceline, file=filename))
+    problems.extend(_process_property_problems(process, filename))
     lanes = {ref.text.strip(): lane.get("name") for lane in root.iter(B + "lane")
              for ref in lane.iter(B + "flowNodeRef") if ref.text}
     for lane in root.iter(B + "lane"):
@@ -114,6 +118,18 @@ def _lint(root, forms, role_names, filename, form_checker) -> list[Problem]:
             for message in form_checker(form):
                 problems.append(Problem(N_("表单 {key}：{problem}").format(key=key, problem=message), file=f"forms/{key}.json"))
     return problems
+
+
+def _process_property_problems(process, filename: str) -> list[Problem]:
+    """The process's own properties (specs.BUSINESS_KEY_PREFIX, specs.SEARCHABLE) must be usable as written."""
+    own, found = properties(process), []
+    where = {"element_id": (process.get("id") or "")[:200] or None, "line": process.sourceline, "file": filename}
+    if len(own.get(BUSINESS_KEY_PREFIX, "").strip()) > MAX_PREFIX_LENGTH:
+        found.append(Problem(N_("流程属性 businessKeyPrefix（案号前缀）最多 20 个字符"), **where))
+    if any(not VARIABLE_NAME.match(name) for name in searchable_variables(own.get(SEARCHABLE, ""))):
+        found.append(Problem(N_("流程属性 searchable（可检索变量）应写作“变量名:标签, 变量名:标签”，变量名为字母开头的英文标识符"),
+                             **where))
+    return found
 
 
 def _layout_problems(root, filename: str) -> list[Problem]:

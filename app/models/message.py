@@ -17,7 +17,7 @@ class Message(Base):
     payload: Mapped[dict]
     source_instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id", ondelete="SET NULL"))
     sent_by: Mapped[str] = mapped_column(String(80))
-    status: Mapped[str] = mapped_column(String(20), index=True)  # pending | delivered | unmatched
+    status: Mapped[str] = mapped_column(String(20), index=True)  # a MessageStatus (app/vocabulary.py)
     delivered_to: Mapped[list]
     created_at: Mapped[datetime]
     delivered_at: Mapped[datetime | None]

@@ -7,10 +7,10 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base
+from app.vocabulary import InstanceStatus
 
-INSTANCE_STATUSES = ("running", "completed", "error", "suspended", "cancelled")
 # Running, no timer, no open task: the few candidates for "stalled" (a subscription check finishes the test).
-STALLED = text("status = 'running' AND next_timer_due IS NULL AND open_tasks = 0")
+STALLED = text(f"status = '{InstanceStatus.RUNNING}' AND next_timer_due IS NULL AND open_tasks = 0")
 
 
 class ProcessDefinition(Base):
@@ -40,7 +40,7 @@ class ProcessInstance(Base):
     definition_id: Mapped[int] = mapped_column(ForeignKey("process_definition.id"), index=True)
     process_key: Mapped[str] = mapped_column(String(100))
     business_key: Mapped[str] = mapped_column(String(100))
-    status: Mapped[str] = mapped_column(String(20), index=True)
+    status: Mapped[str] = mapped_column(String(20), index=True)  # an InstanceStatus (app/vocabulary.py)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
     started_by: Mapped[str] = mapped_column(String(80))
     started_at: Mapped[datetime]

@@ -8,8 +8,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base
 
-TASK_STATUSES = ("open", "suspended", "completed", "cancelled")  # suspended: its case is suspended
-
 
 class Task(Base):
     __tablename__ = "task"
@@ -30,7 +28,7 @@ class Task(Base):
     candidate_role: Mapped[str | None] = mapped_column(String(40))
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
-    status: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20))  # a TaskState (app/vocabulary.py)
     due_at: Mapped[datetime | None]
     priority: Mapped[int] = mapped_column(default=0)
     form_key: Mapped[str | None] = mapped_column(String(200))

@@ -2,13 +2,42 @@
 No HTTP status here: each surface maps the kind to its own answer (`app/api/errors.py`, the pages, the CLI)."""
 from __future__ import annotations
 
+from enum import StrEnum
+
 from app.i18n import Text, render
 
 
-class ServiceError(Exception):
-    code = "bad_request"
+class ErrorCode(StrEnum):
+    """Every code a client may see in `{"error": {"code": ...}}`: the kinds below, and the finer codes a service
+    gives a particular refusal so a client can react to it."""
+    BAD_REQUEST = "bad_request"
+    UNAUTHORIZED = "unauthorized"
+    FORBIDDEN = "forbidden"
+    NOT_FOUND = "not_found"
+    CONFLICT = "conflict"
+    VALIDATION_FAILED = "validation_failed"
+    PAYLOAD_TOO_LARGE = "payload_too_large"
+    UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
+    TOO_MANY_ATTEMPTS = "too_many_attempts"
+    INTERNAL_ERROR = "internal_error"
+    STALE_VERSION = "stale_version"  # the row changed since the client read it
+    STALE_BASE = "stale_base"  # a draft started from a version that is no longer the latest
+    WRONG_STATUS = "wrong_status"  # the instance's status does not allow the command
+    INSTANCE_NOT_RUNNING = "instance_not_running"
+    TASK_NOT_OPEN = "task_not_open"
+    CLAIMED_BY_OTHER = "claimed_by_other"
+    ASSIGNEE_NOT_ELIGIBLE = "assignee_not_eligible"
+    DUPLICATE_BUSINESS_KEY = "duplicate_business_key"
+    NO_RECEIVER = "no_receiver"  # no instance waits for the message
+    BATCH_TOO_LARGE = "batch_too_large"
+    COUNT_MISMATCH = "count_mismatch"  # a batch repair confirmed with a different number of cases
+    INVALID_JSON = "invalid_json"
 
-    def __init__(self, message: str | Text, fields: dict | None = None, code: str | None = None,
+
+class ServiceError(Exception):
+    code = ErrorCode.BAD_REQUEST
+
+    def __init__(self, message: str | Text, fields: dict | None = None, code: ErrorCode | None = None,
                  details: list | None = None, **params):
         self.text = message if isinstance(message, Text) else Text(message, **params)
         super().__init__(self.text.render())
@@ -29,36 +58,36 @@ class ServiceError(Exception):
 
 
 class BadRequest(ServiceError):
-    code = "bad_request"
+    code = ErrorCode.BAD_REQUEST
 
 
 class Unauthorized(ServiceError):
-    code = "unauthorized"
+    code = ErrorCode.UNAUTHORIZED
 
 
 class Forbidden(ServiceError):
-    code = "forbidden"
+    code = ErrorCode.FORBIDDEN
 
 
 class NotFound(ServiceError):
-    code = "not_found"
+    code = ErrorCode.NOT_FOUND
 
 
 class Conflict(ServiceError):
-    code = "conflict"
+    code = ErrorCode.CONFLICT
 
 
 class Invalid(ServiceError):
-    code = "validation_failed"
+    code = ErrorCode.VALIDATION_FAILED
 
 
 class TooLarge(ServiceError):
-    code = "payload_too_large"
+    code = ErrorCode.PAYLOAD_TOO_LARGE
 
 
 class UnsupportedType(ServiceError):
-    code = "unsupported_media_type"
+    code = ErrorCode.UNSUPPORTED_MEDIA_TYPE
 
 
 class TooManyAttempts(ServiceError):
-    code = "too_many_attempts"
+    code = ErrorCode.TOO_MANY_ATTEMPTS

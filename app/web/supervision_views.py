@@ -15,7 +15,7 @@ from app.services.people import access
 from app.services.supervision import repairs
 from app.services.supervision import console as supervision
 from app.services.supervision.filters import FILTER_KEYS, CaseFilter, CaseSearchQuery
-from app.services.errors import BadRequest, ServiceError
+from app.services.errors import BadRequest, ErrorCode, ServiceError
 from app.web import web
 
 ACTION_LABELS = {"start": "发起", "complete": "办理", "timer": "期限届满", "message": "收到消息", "retry": "重试",
@@ -49,10 +49,11 @@ def supervision_cases_page():
         result = supervision.search(s, g.user, **args) if not errors else None
         organisations = supervision.scope_organisations(s, g.user)
         definitions = supervision.definitions(s)
+        variables = supervision.searchable_variables(s)
     return render_template("supervision/cases.html", result=result, args=args, errors=errors,
                            organisations=organisations, processes=_process_names(definitions),
                            categories=supervision.CATEGORIES, operations=repairs.BATCH_OPERATIONS,
-                           variables=supervision.VARIABLE_LABELS,
+                           variables=variables,
                            query={k: v for k, v in request.args.items() if k in FILTER_KEYS and v})
 
 
@@ -152,9 +153,9 @@ def _json_object(text: str) -> dict:
         value = json.loads(text)
     except json.JSONDecodeError as err:
         raise BadRequest(_("变量不是合法的 JSON（第 %(line)s 行第 %(col)s 列）", line=err.lineno, col=err.colno),
-                           code="invalid_json") from None
+                           code=ErrorCode.INVALID_JSON) from None
     if not isinstance(value, dict):
-        raise BadRequest(_("请填写 JSON 对象，例如 {\"divisor\": 5}"), code="invalid_json")
+        raise BadRequest(_("请填写 JSON 对象，例如 {\"divisor\": 5}"), code=ErrorCode.INVALID_JSON)
     return value
 
 

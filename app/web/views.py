@@ -16,17 +16,15 @@ from app.http import status_of
 from app.services.errors import ServiceError
 from app.web import web
 from app.web.i18n import LANGUAGES
-
-STATUS_LABELS = {"running": "办理中", "completed": "已办结", "error": "出错", "suspended": "已挂起", "cancelled": "已撤销"}
-ROLE_LABELS = {"intake": "受理登记员", "mediator": "调解员", "agency_head": "机关负责人", "justice_admin": "司法局（行调办）",
-               "petition_officer": "信访工作人员", "review_officer": "复议工作人员", "compensation_officer": "补偿经办人",
-               "supervisor": "督办领导", "designer": "流程设计员", "admin": "系统管理员"}
+from app.vocabulary import InstanceStatus, TaskState, role_label, status_label, task_state_label
 
 
 @web.app_context_processor
 def _globals():
     return {"csrf_token": csrf_token, "current_user": g.get("user"), "lang": session.get("lang", "zh"),
-            "status_label": lambda s: _(STATUS_LABELS.get(s, s)), "role_label": lambda r: _(ROLE_LABELS.get(r, r or "")),
+            "status_label": lambda s: _(status_label(s)), "role_label": lambda r: _(role_label(r)),
+            "task_state_label": lambda s: _(task_state_label(s)), "InstanceStatus": InstanceStatus,
+            "TaskState": TaskState,
             "fmt_time": pages.local_time}
 
 
@@ -108,13 +106,13 @@ def _notice(outcome: dict | None) -> str | None:
         return None
     done = (_("已提交“%(name)s”。", name=outcome["task"]) if "task" in outcome
             else _("已发起案件 %(key)s。", key=outcome["business_key"]))
-    if outcome["status"] == "completed":
+    if outcome["status"] == InstanceStatus.COMPLETED:
         return done + _("案件已办结。")
-    if outcome["status"] == "error":
+    if outcome["status"] == InstanceStatus.ERROR:
         return done + _("但后续自动处理出错，已通知管理员处理：%(msg)s", msg=outcome["error_message"] or "")
     if not outcome["next"]:
         return done + _("案件正在等待期限届满或外部消息。")
-    steps = "、".join(f"{t['name']}（{_(ROLE_LABELS.get(t['candidate_role'], t['candidate_role'] or ''))}）"
+    steps = "、".join(f"{t['name']}（{_(role_label(t['candidate_role']))}）"
                      for t in outcome["next"])
     return done + _("下一步：%(steps)s", steps=steps)
 
@@ -151,7 +149,7 @@ def delete_filter(filter_id: int):
 def done_page():
     page = max(1, request.args.get("page", 1, type=int))
     with db.transaction(write=False) as s:
-        result = inbox.list_tasks(s, g.user, scope="mine", status="completed", sort="-completed_at", page=page)
+        result = inbox.list_tasks(s, g.user, scope="mine", status=TaskState.COMPLETED, sort="-completed_at", page=page)
     page_count = max(1, -(-result["total"] // result["per_page"]))
     return render_template("done.html", result=result, pages=page_count)
 

@@ -13,6 +13,7 @@ import pytest
 from lxml import etree
 
 from app import config
+from app.engine.specs import parse_definition
 
 # bpmn-js omits attributes that have their default value, and shows the X marker of every exclusive gateway
 # (isMarkerVisible, a drawing hint the engine never reads)
@@ -141,6 +142,27 @@ def test_designer_renames_a_task_sees_a_broken_condition_at_its_flow_fixes_it_an
         assert latest.version == 2 and latest.deployed_by == "designer1"
         assert 'name="受理审查（新规）"' in latest.bpmn_xml
         assert "mediation_review" in latest.forms
+
+
+def test_the_process_panel_edits_the_business_key_prefix_and_the_searchable_variables(live_server, browser,
+                                                                                      deploy_process):
+    deploy_process("mediation")
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    login(page, live_server, "designer1")
+    open_modeler(page, live_server, "mediation")
+    page.evaluate("""() => { const m = JfModeler.page.modeler;
+                             m.get('selection').select(m.get('elementRegistry').get('participant_mediation')); }""")
+    assert page.input_value("#props input[name=businessKeyPrefix]") == "调"
+    assert page.input_value("#props textarea[name=searchable]").startswith("applicant_name:申请人, ")
+    page.fill("#props input[name=businessKeyPrefix]", "行调")
+    page.press("#props input[name=businessKeyPrefix]", "Tab")
+    page.fill("#props textarea[name=searchable]", "applicant_name:申请人")
+    page.press("#props textarea[name=searchable]", "Tab")
+    page.click("#save-draft")
+    page.wait_for_selector("#status.ok")
+    draft = page.evaluate("async () => (await (await fetch('/api/v1/design-drafts/mediation')).json())")
+    parsed = parse_definition(draft["bpmn"])
+    assert (parsed.business_key_prefix, parsed.searchable) == ("行调", {"applicant_name": "申请人"})
 
 
 def test_draft_survives_a_reload_and_a_stale_save_is_refused(live_server, browser, deploy_process):

@@ -20,7 +20,7 @@ from app.i18n import N_, Text
 from app.models import ProcessDefinition, Role
 from app.services.runtime import unit_of_work
 from app.services.runtime.commands import audit, parsed_definition
-from app.services.errors import Conflict, Invalid, NotFound
+from app.services.errors import Conflict, ErrorCode, Invalid, NotFound
 from app.services.runtime.forms import check_conditions, structure_problems
 
 
@@ -97,7 +97,7 @@ def deploy(session: Session, bpmn: bytes | str, actor: str, filename: str = "pro
         since = Text(N_("版本 {version}"), version=base_version) if base_version is not None else Text(N_("新建流程"))
         raise Conflict(N_("流程 {key} 已有更新的版本 {version}（{user} 部署），而此设计基于{base}；请先比较并合并，或确认覆盖后强制部署"),
                        key=parsed.process_key, version=latest.version, user=latest.deployed_by, base=since,
-                       code="stale_base")
+                       code=ErrorCode.STALE_BASE)
     version = (session.scalar(select(func.max(ProcessDefinition.version)).where(
         ProcessDefinition.key == parsed.process_key)) or 0) + 1
     definition = ProcessDefinition(key=parsed.process_key, version=version, name=parsed.name, bpmn_xml=text,
@@ -108,7 +108,7 @@ def deploy(session: Session, bpmn: bytes | str, actor: str, filename: str = "pro
             session.flush()
     except IntegrityError:  # a deploy of the same key that did not wait for the lock (should not happen)
         raise Conflict(N_("流程 {key} 正在被他人部署，请刷新后重试"), key=parsed.process_key,
-                       code="stale_version") from None
+                       code=ErrorCode.STALE_VERSION) from None
     audit(session, actor, "deploy", None, None, {"process_key": parsed.process_key, "version": version, "file": filename})
     return Deployed(definition, True)
 

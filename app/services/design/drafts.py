@@ -24,11 +24,11 @@ from app.services.design import deployments
 from app.services.design.permissions import designer, may_design, require_designer  # noqa: F401 (the surfaces' guards)
 from app.services.runtime.commands import audit
 from app.services.runtime.unit_of_work import UnitOfWork, run
-from app.services.errors import Conflict, Invalid, NotFound, TooLarge
+from app.services.errors import Conflict, ErrorCode, Invalid, NotFound, TooLarge
+from app.vocabulary import InstanceStatus
 
 MAX_BPMN_BYTES = xml_safety.MAX_BYTES    # 2 MB
 MAX_FORMS_BYTES = 2 * 1024 * 1024
-STATUSES = ("running", "suspended", "error", "completed", "cancelled")
 KEY_PATTERN = validation.KEY_PATTERN    # a process key or a form key: the API, the pages and deployment share it
 _NO_FORM = N_("表单不存在：{key}")
 
@@ -80,7 +80,7 @@ def definition_of(session: Session, key: str, version: int) -> ProcessDefinition
 
 
 def _zero_counts() -> dict:
-    return {s: 0 for s in STATUSES}
+    return {s: 0 for s in InstanceStatus}
 
 
 def _instance_counts(session: Session, definition_ids: list[int]) -> dict[int, dict]:
@@ -197,7 +197,7 @@ def _save_draft(session: Session, key: str, bpmn: str, forms: dict, row_version:
     draft = session.scalar(query.with_for_update() if session.get_bind().dialect.name == "postgresql" else query)
     if draft is None:
         if row_version is not None:
-            raise Conflict(N_("草稿已被删除或从未保存，请刷新后重试"), code="stale_version")
+            raise Conflict(N_("草稿已被删除或从未保存，请刷新后重试"), code=ErrorCode.STALE_VERSION)
         if base_version is None:  # not said: the version the editor was given to start from, the latest
             base_version = _latest_version(session, key)
         draft = DesignDraft(process_key=key, base_version=base_version)
@@ -205,7 +205,7 @@ def _save_draft(session: Session, key: str, bpmn: str, forms: dict, row_version:
     elif row_version != draft.version:
         raise Conflict(N_("草稿已被 {user} 于 {at} 修改（当前版本 {current}，您编辑的是 {edited}），请刷新后合并修改"),
                        user=draft.updated_by, at=f"{draft.updated_at:%Y-%m-%d %H:%M}", current=draft.version,
-                       edited=row_version, code="stale_version")
+                       edited=row_version, code=ErrorCode.STALE_VERSION)
     elif base_version is not None:
         draft.base_version = base_version
     draft.bpmn_xml, draft.forms, draft.updated_by, draft.updated_at = bpmn, forms, actor.username, clock.now()
@@ -213,9 +213,9 @@ def _save_draft(session: Session, key: str, bpmn: str, forms: dict, row_version:
         with session.begin_nested():
             session.flush()
     except IntegrityError:  # another designer created the same draft a moment ago
-        raise Conflict(N_("草稿刚被他人创建，请刷新后重试"), code="stale_version") from None
+        raise Conflict(N_("草稿刚被他人创建，请刷新后重试"), code=ErrorCode.STALE_VERSION) from None
     except StaleDataError:  # another designer saved or discarded it a moment ago
-        raise Conflict(N_("草稿刚被他人保存或放弃，请刷新后合并修改"), code="stale_version") from None
+        raise Conflict(N_("草稿刚被他人保存或放弃，请刷新后合并修改"), code=ErrorCode.STALE_VERSION) from None
     audit(session, actor.username, "save_design_draft", None, None, {"process_key": key, "row_version": draft.version})
     return {**_draft_view(draft), "latest_version": _latest_version(session, key)}
 
@@ -234,7 +234,7 @@ def _discard_draft(session: Session, key: str, actor: User) -> None:
         with session.begin_nested():
             session.flush()
     except StaleDataError:
-        raise Conflict(N_("草稿刚被他人保存或放弃，请刷新后重试"), code="stale_version") from None
+        raise Conflict(N_("草稿刚被他人保存或放弃，请刷新后重试"), code=ErrorCode.STALE_VERSION) from None
     audit(session, actor.username, "discard_design_draft", None, None, {"process_key": key})
 
 

@@ -22,8 +22,8 @@ from app.services.runtime import commands, unit_of_work
 from app.services.runtime.forms import input_components
 from app.services.runtime.unit_of_work import UnitOfWork
 from app.services.errors import Invalid, NotFound
+from app.vocabulary import OPEN_STATUSES, PENDING_TASK_STATES, InstanceStatus, RoleCode
 
-OPEN_STATUSES = ("running", "suspended", "error")
 _REQUIRED = N_("此项为必填项")
 
 
@@ -105,7 +105,7 @@ def _migrate(uow: UnitOfWork, inst: ProcessInstance, target_id: int, actor: User
     target = commands.parsed_definition(session, target_id)
     rt = spec_migration.migrate(source, inst.state, target)
     inst.definition_id = target_id
-    incident = rt.step() if inst.status == "running" else None
+    incident = rt.step() if inst.status == InstanceStatus.RUNNING else None
     incident = incident or _refresh_open_tasks(session, inst, rt, target.forms)
     uow.save(rt, actor.username, "migrate", {"reason": reason, "from_version": from_version, "to_version": to_version},
              incident, inst=inst)
@@ -118,7 +118,7 @@ def _refresh_open_tasks(session: Session, inst: ProcessInstance, rt, forms: dict
     (nothing if the task now uses another form). A property expression that fails is an incident, as on opening."""
     views = {v.id: v for v in rt.ready_user_tasks()}
     now, incident = clock.now(), None
-    for row in session.scalars(select(Task).where(Task.instance_id == inst.id, Task.status.in_(("open", "suspended")))):
+    for row in session.scalars(select(Task).where(Task.instance_id == inst.id, Task.status.in_(PENDING_TASK_STATES))):
         view = views.get(row.id)
         if view is None:
             continue
@@ -143,7 +143,7 @@ def _may_keep(session: Session, row: Task) -> bool:
     user = session.get(User, row.assignee_id)
     if user is None:
         return False
-    if "admin" in user.role_codes:
+    if RoleCode.ADMIN in user.role_codes:
         return True
     return row.candidate_role is not None and row.organisation_id in access.visible_org_ids(session, user, row.candidate_role)
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 from app.i18n import N_
 from app.models import User
 from app.services.errors import Forbidden
-
-DESIGNER_ROLES = {"designer", "admin"}
+from app.vocabulary import DESIGNERS
 
 
 def may_design(user: User) -> bool:
-    return bool(user.role_codes & DESIGNER_ROLES)
+    return bool(user.role_codes & DESIGNERS)
 
 
 def require_designer(user: User) -> None:

@@ -11,10 +11,11 @@ from app.services.people import access
 from app.services.runtime import commands
 from app.services.design import deployments
 from app.services.inbox import worklist as inbox
-from app.services.errors import NotFound
+from app.services.errors import ErrorCode, NotFound
 from app.services.runtime import permissions
 from app.services.runtime.instances import instance_summary
 from app.services.runtime.messages import NO_RECEIVER, _waiting_instances
+from app.vocabulary import SUPERVISORS, RoleCode
 
 
 def definitions(session: Session) -> list[dict]:
@@ -38,8 +39,8 @@ def require_can_message(user: User, name: str, correlation: dict) -> None:
             for instance_id in targets:
                 inbox.visible_instance(session, user, instance_id)
             return
-    if "admin" not in user.role_codes:
-        raise NotFound(NO_RECEIVER, code="no_receiver", name=name)
+    if RoleCode.ADMIN not in user.role_codes:
+        raise NotFound(NO_RECEIVER, code=ErrorCode.NO_RECEIVER, name=name)
 
 
 def visible_instances_query(session: Session, user: User):
@@ -47,7 +48,7 @@ def visible_instances_query(session: Session, user: User):
     conditions = [ProcessInstance.started_by == user.username,
                   ProcessInstance.id.in_(select(Task.instance_id).where(
                       or_(inbox.visibility(session, user), Task.completed_by == user.username)))]
-    for role in user.role_codes & access.SUPERVISION_ROLES:
+    for role in user.role_codes & SUPERVISORS:
         conditions.append(ProcessInstance.organisation_id.in_(access.visible_org_ids(session, user, role)))
     return query.where(or_(*conditions))
 

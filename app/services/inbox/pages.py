@@ -18,6 +18,7 @@ from app.services.errors import Forbidden
 from app.services.runtime import permissions
 from app.services.runtime.commands import parsed_definition
 from app.i18n import N_
+from app.vocabulary import TaskState
 
 
 def local_time(value: datetime | None) -> str:
@@ -82,7 +83,7 @@ def outcome(session: Session, user: User, completed_task: str | None = None,
     else:
         return None
     inst = session.get(ProcessInstance, instance_id)
-    following = session.scalars(select(Task).where(Task.instance_id == instance_id, Task.status == "open")).all()
+    following = session.scalars(select(Task).where(Task.instance_id == instance_id, Task.status == TaskState.OPEN)).all()
     return {**done, "status": inst.status, "error_message": inst.error_message,
             "next": [{"name": t.name, "candidate_role": t.candidate_role} for t in following]}
 

@@ -15,9 +15,11 @@ from app.services.runtime import commands
 from app.services.people import accounts as people
 from app.services.errors import BadRequest, NotFound
 from app.services.runtime.forms import input_components
+from app.vocabulary import SUPERVISORS, RoleCode, TaskState
 
 SCOPES = {"mine", "candidate", "all"}
 NO_CASE = N_("案件不存在或您无权查看")
+LISTED_STATES = (TaskState.OPEN, TaskState.COMPLETED)  # the inbox lists open tasks or the ones done
 _ORDER_ON = {  # the same orders on any selectable with these columns (the task table or the union of heads)
     "due_at": lambda t: (t.c.due_at.asc().nulls_last(), t.c.priority.desc(), t.c.created_at.asc(), t.c.id),
     "-due_at": lambda t: (t.c.due_at.desc().nulls_last(), t.c.created_at.desc(), t.c.id),
@@ -35,8 +37,8 @@ def visibility_branches(session: Session, user: User) -> list:
     candidate role in a visible organisation. The role branches never overlap (one candidate role each; an
     administrator's single branch is its whole subtree), which lets `list_tasks` count them separately."""
     branches = [Task.assignee_id == user.id]
-    if "admin" in user.role_codes:
-        return branches + [Task.organisation_id.in_(access.visible_org_ids(session, user, "admin"))]
+    if RoleCode.ADMIN in user.role_codes:
+        return branches + [Task.organisation_id.in_(access.visible_org_ids(session, user, RoleCode.ADMIN))]
     for role in sorted(user.role_codes):
         orgs = access.visible_org_ids(session, user, role)
         if orgs:
@@ -49,27 +51,27 @@ def visibility(session: Session, user: User):
     return or_(*visibility_branches(session, user))
 
 
-def list_tasks(session: Session, user: User, scope: str = "candidate", status: str = "open",
+def list_tasks(session: Session, user: User, scope: str = "candidate", status: str = TaskState.OPEN,
                process_key: str | None = None, overdue: bool | None = None, q: str | None = None,
                sort: str = "due_at", page: int = 1, per_page: int = 20) -> dict:
     """One page of the inbox. Each visibility branch is its own index-ordered, limited query; the union of their
     heads is sorted once. A single OR across branches would make the database sort every visible row instead."""
     if scope not in SCOPES:
         raise BadRequest(N_("scope 只能是 {scopes}"), scopes="、".join(sorted(SCOPES)))
-    if status not in ("open", "completed"):
+    if status not in LISTED_STATES:
         raise BadRequest(N_("status 只能是 open 或 completed"))
     if sort not in SORTS:
         raise BadRequest(N_("不支持的排序：{sort}"), sort=sort)
     if page < 1 or not 1 <= per_page <= 200:
         raise BadRequest(N_("页码从 1 开始，每页 1–200 条"))
     filters = [Task.status == status]
-    if status == "completed" and scope == "mine":
+    if status == TaskState.COMPLETED and scope == "mine":
         branches = [Task.completed_by == user.username]
     elif scope == "mine":
         branches = [Task.assignee_id == user.id]
     else:
         branches = visibility_branches(session, user)
-        if scope == "candidate" and status == "open":
+        if scope == "candidate" and status == TaskState.OPEN:
             branches = [branches[0]] + [and_(b, or_(Task.assignee_id.is_(None), Task.assignee_id == user.id))
                                         for b in branches[1:]]
     if process_key:
@@ -123,7 +125,7 @@ def task_item(task: Task, business_key: str, process_key: str, users: dict, orgs
         "organisation": orgs.get(task.organisation_id), "due_at": task.due_at, "priority": task.priority,
         "created_at": task.created_at, "status": task.status, "completed_at": task.completed_at,
         "completed_by": task.completed_by, "form_key": task.form_key,
-        "overdue": bool(task.status == "open" and task.due_at and task.due_at < clock.now()),
+        "overdue": bool(task.status == TaskState.OPEN and task.due_at and task.due_at < clock.now()),
     }
 
 
@@ -142,7 +144,7 @@ def task_detail(session: Session, user: User, task_id: str) -> dict:
     item = task_item(task, inst.business_key, inst.process_key, _usernames(session, {task.assignee_id}),
                      people.org_names(session, {task.organisation_id}), inst.status)
     form = (definition.forms or {}).get(task.form_key) if task.form_key else None
-    if task.status == "open":
+    if task.status == TaskState.OPEN:
         data = commands.restore(session, inst).task_data(task.id)
     else:
         data = dict(task.data or {})
@@ -161,8 +163,8 @@ def visible_instance(session: Session, user: User, instance_id: int) -> ProcessI
         raise NotFound(NO_CASE)
     if inst.started_by == user.username:
         return inst
-    if user.role_codes & access.SUPERVISION_ROLES and any(
-            inst.organisation_id in access.visible_org_ids(session, user, r) for r in user.role_codes & access.SUPERVISION_ROLES):
+    if user.role_codes & SUPERVISORS and any(
+            inst.organisation_id in access.visible_org_ids(session, user, r) for r in user.role_codes & SUPERVISORS):
         return inst
     seen = session.scalar(select(Task.id).where(Task.instance_id == inst.id,
                                                 or_(visibility(session, user), Task.completed_by == user.username)).limit(1))

@@ -10,8 +10,7 @@ from sqlalchemy.orm import Session
 from app.i18n import N_
 from app.models import Organisation, Role, User
 from app.services.errors import Forbidden
-
-SUPERVISION_ROLES = {"supervisor", "justice_admin", "admin"}
+from app.vocabulary import SUPERVISORS, RoleCode
 
 
 _TREE_TTL = 60.0
@@ -55,7 +54,7 @@ def supervisory_roles(session: Session) -> frozenset[str]:
 
 def visible_org_ids(session: Session, user: User, role: str) -> set[int]:
     """Organisations in which `user` acts as `role`: its own, plus the subtree for a supervisory role or admin."""
-    if "admin" in user.role_codes:
+    if RoleCode.ADMIN in user.role_codes:
         return descendant_ids(session, user.organisation_id)
     if role not in user.role_codes:
         return set()
@@ -66,7 +65,7 @@ def visible_org_ids(session: Session, user: User, role: str) -> set[int]:
 
 def can_supervise(user: User) -> bool:
     """Only supervisors, 司法局 staff and administrators supervise."""
-    return bool(user.role_codes & SUPERVISION_ROLES)
+    return bool(user.role_codes & SUPERVISORS)
 
 
 def supervision_org_ids(session: Session, user: User) -> set[int]:

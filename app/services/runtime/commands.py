@@ -20,10 +20,8 @@ from app.i18n import N_
 from app.models import (AuditEvent, InstanceVariable, Message, MessageSubscription, Organisation, ProcessDefinition,
                         ProcessInstance, Task)
 from app.services.people import accounts as people
-from app.services.errors import Conflict, NotFound
-
-SEARCHABLE = ("applicant_name", "applicant_id_number", "enterprise_name", "credit_code", "dispute_type", "case_source",
-              "outcome", "major_case", "received_date", "respondent_agency")
+from app.services.errors import Conflict, ErrorCode, NotFound
+from app.vocabulary import OPEN_STATUSES, PENDING_TASK_STATES, InstanceStatus, MessageStatus, TaskState
 
 
 LOCK_TAG = "jiefen:instance:"  # application_name prefix while a command holds an instance row (PostgreSQL)
@@ -61,7 +59,7 @@ def lock_instance(session: Session, instance_id: int, expected_version: int | No
     if inst is None:
         raise NotFound(not_found or NO_INSTANCE, id=instance_id)
     if expected_version is not None and inst.version != expected_version:
-        raise Conflict(N_("案件已被他人更新（当前版本 {current}，您看到的是 {seen}），请刷新后重试"), code="stale_version",
+        raise Conflict(N_("案件已被他人更新（当前版本 {current}，您看到的是 {seen}），请刷新后重试"), code=ErrorCode.STALE_VERSION,
                        current=inst.version, seen=expected_version)
     return inst
 
@@ -94,30 +92,30 @@ def _save(session, inst, rt, actor, action, detail, incident, completed_task_id)
     incident = incident or property_incident
     if incident is not None:
         saved.incident = incident
-        inst.status = "error"
+        inst.status = InstanceStatus.ERROR
         inst.error_element = incident.element_id
         inst.error_line = incident.line
         inst.error_message = incident.message
         inst.error_task_id = incident.task_id
         inst.error_at = now
         inst.error_data = incident.data or None
-    elif inst.status == "running" and rt.completed:
-        inst.status = "completed"
+    elif inst.status == InstanceStatus.RUNNING and rt.completed:
+        inst.status = InstanceStatus.COMPLETED
         inst.ended_at = now
 
-    if inst.status != "suspended":  # a suspended case keeps its rows (marked suspended) and so its due date
+    if inst.status != InstanceStatus.SUSPENDED:  # a suspended case keeps its rows (marked suspended) and so its due date
         inst.open_tasks = len(saved.open_tasks)
         inst.task_due = min((t.due_at for t in saved.open_tasks if t.due_at is not None), default=None)
     inst.state = rt.dump()
-    inst.limit_due = rt.next_timer_due() if inst.status in ("running", "suspended", "error") else None
-    inst.next_timer_due = inst.limit_due if inst.status == "running" else None
+    inst.limit_due = rt.next_timer_due() if inst.status in OPEN_STATUSES else None
+    inst.next_timer_due = inst.limit_due if inst.status == InstanceStatus.RUNNING else None
     inst.updated_at = now
-    _sync_subscriptions(session, inst, rt.awaited_messages() if inst.status in ("running", "error", "suspended") else set())
+    _sync_subscriptions(session, inst, rt.awaited_messages() if inst.status in OPEN_STATUSES else set())
     _sync_search_values(session, inst, data)
 
     for name, payload in messages:
         msg = Message(name=name, correlation={}, payload=_jsonable(payload), source_instance_id=inst.id, sent_by=actor,
-                      status="pending", delivered_to=[], created_at=now)
+                      status=MessageStatus.PENDING, delivered_to=[], created_at=now)
         session.add(msg)
         session.flush()
         saved.outbox.append(msg.id)
@@ -139,24 +137,24 @@ def _project_tasks(session, inst, rt, actor, now, completed_task_id) -> tuple[li
     returns the rows open afterwards. A suspended case's open rows are marked `suspended`, so the inbox needs no
     join to hide them."""
     live = {t.id: t for t in session.scalars(select(Task).where(Task.instance_id == inst.id,
-                                                                Task.status.in_(("open", "suspended"))))}
-    if inst.status == "suspended":
+                                                                Task.status.in_(PENDING_TASK_STATES)))}
+    if inst.status == InstanceStatus.SUSPENDED:
         for row in live.values():
-            row.status = "suspended"
+            row.status = TaskState.SUSPENDED
         return [], None
-    ready = {v.id: v for v in rt.ready_user_tasks()} if inst.status in ("running", "error") else {}
+    ready = {v.id: v for v in rt.ready_user_tasks()} if inst.status in (InstanceStatus.RUNNING, InstanceStatus.ERROR) else {}
     still_open = []
     for task_id, row in live.items():
         if task_id in ready:
-            row.status = "open"
+            row.status = TaskState.OPEN
             still_open.append(row)
             continue
         state = rt.task_state(task_id)
         if state == "COMPLETED" or state == "ERROR" and task_id == completed_task_id:
-            row.status, row.completed_at = "completed", now
+            row.status, row.completed_at = TaskState.COMPLETED, now
             row.completed_by = row.completed_by or actor
         elif state != "READY":
-            row.status, row.completed_at = "cancelled", now
+            row.status, row.completed_at = TaskState.CANCELLED, now
     opened, incident = [], None
     for task_id, view in ready.items():
         if task_id not in live:
@@ -178,7 +176,8 @@ def new_task_row(session, inst, rt, view, now) -> Task:
     priority = int(rt.evaluate(props["priority"], view.data)) if props.get("priority") else 0
     return Task(id=view.id, instance_id=inst.id, process_key=inst.process_key, element_id=view.element_id,
                 name=view.name, lane=view.lane,
-                candidate_role=role_for_lane(session, view.lane), organisation_id=org_id, status="open", due_at=due,
+                candidate_role=role_for_lane(session, view.lane), organisation_id=org_id, status=TaskState.OPEN,
+                due_at=due,
                 priority=priority, form_key=props.get("formKey"), created_at=now)
 
 
@@ -192,7 +191,9 @@ def _sync_subscriptions(session, inst, names: set[str]) -> None:
 
 
 def _sync_search_values(session, inst, data: dict) -> None:
-    values = {k: _search_text(data[k]) for k in SEARCHABLE if k in data and data[k] not in (None, "")}
+    """Index the variables the instance's process declares searchable (specs.SEARCHABLE), and its 案号."""
+    searchable = parsed_definition(session, inst.definition_id).searchable
+    values = {k: _search_text(data[k]) for k in searchable if k in data and data[k] not in (None, "")}
     values["business_key"] = inst.business_key
     if values == (inst.search_values or {}):
         return

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -17,11 +18,11 @@ from app.services.admin import settings
 from app.services.design import deployments
 from app.services.runtime import commands, permissions
 from app.services.runtime.unit_of_work import UnitOfWork, run
-from app.services.errors import BadRequest, Conflict, Invalid, NotFound
+from app.services.errors import BadRequest, Conflict, ErrorCode, Invalid, NotFound
 from app.services.runtime.forms import REQUIRED_MSG, validate_submission
 from app.services.people.accounts import org_by_code
+from app.vocabulary import OPEN_STATUSES, InstanceStatus, TaskState, status_label
 
-BUSINESS_KEY_PREFIX = {"mediation": "调", "compensation": "补", "petition_to_review": "访复"}
 RESERVED = PLATFORM_VARIABLES  # set by the platform at start, never by a form
 DUPLICATE_KEY = N_("案号 {key} 已存在，不能重复立案")
 
@@ -54,9 +55,9 @@ def start(process_key: str, actor: User, variables=None, business_key: str | Non
 
 def suspend(instance_id: int, actor: User, reason: str, expected_version: int | None = None, check=None) -> dict:
     def act(uow: UnitOfWork) -> dict:
-        inst = _require_status(uow, {"running", "error"}, N_("案件当前状态为“{status}”，不能挂起"))
+        inst = _require_status(uow, {InstanceStatus.RUNNING, InstanceStatus.ERROR}, N_("案件当前状态为“{status}”，不能挂起"))
         rt = uow.restore()
-        inst.status = "suspended"
+        inst.status = InstanceStatus.SUSPENDED
         uow.save(rt, actor.username, "suspend", {"reason": require_reason(reason)})
         return instance_summary(uow.session, inst)
     return run(act, check=check, instance=instance_id, expected_version=expected_version)
@@ -64,10 +65,10 @@ def suspend(instance_id: int, actor: User, reason: str, expected_version: int | 
 
 def resume(instance_id: int, actor: User, reason: str, expected_version: int | None = None, check=None) -> dict:
     def act(uow: UnitOfWork) -> dict:
-        inst = _require_status(uow, {"suspended"}, N_("案件当前状态为“{status}”，不能恢复"))
+        inst = _require_status(uow, {InstanceStatus.SUSPENDED}, N_("案件当前状态为“{status}”，不能恢复"))
         rt = uow.restore()
-        inst.status = "error" if inst.error_message else "running"
-        incident = rt.step() if inst.status == "running" else None
+        inst.status = InstanceStatus.ERROR if inst.error_message else InstanceStatus.RUNNING
+        incident = rt.step() if inst.status == InstanceStatus.RUNNING else None
         saved = uow.save(rt, actor.username, "resume", {"reason": require_reason(reason)}, incident)
         return instance_summary(uow.session, inst, saved.open_tasks)
     return run(act, check=check, instance=instance_id, expected_version=expected_version)
@@ -75,10 +76,10 @@ def resume(instance_id: int, actor: User, reason: str, expected_version: int | N
 
 def cancel(instance_id: int, actor: User, reason: str, expected_version: int | None = None, check=None) -> dict:
     def act(uow: UnitOfWork) -> dict:
-        inst = _require_status(uow, {"running", "error", "suspended"}, N_("案件当前状态为“{status}”，不能撤销"))
+        inst = _require_status(uow, OPEN_STATUSES, N_("案件当前状态为“{status}”，不能撤销"))
         rt = uow.restore()
         rt.cancel()
-        inst.status, inst.ended_at = "cancelled", clock.now()
+        inst.status, inst.ended_at = InstanceStatus.CANCELLED, clock.now()
         uow.save(rt, actor.username, "cancel", {"reason": require_reason(reason)})
         return instance_summary(uow.session, inst)
     return run(act, check=check, instance=instance_id, expected_version=expected_version)
@@ -87,11 +88,11 @@ def cancel(instance_id: int, actor: User, reason: str, expected_version: int | N
 def retry(instance_id: int, actor: User, reason: str = "", expected_version: int | None = None, check=None) -> dict:
     """Re-run the failed task(s) of an instance in error, after its data or definition was fixed."""
     def act(uow: UnitOfWork) -> dict:
-        inst = _require_status(uow, {"error"}, N_("案件当前状态为“{status}”，不能重试"))
+        inst = _require_status(uow, {InstanceStatus.ERROR}, N_("案件当前状态为“{status}”，不能重试"))
         rt = uow.restore()
         retried = rt.retry()
         previous = {"element": inst.error_element, "message": inst.error_message}
-        inst.status = "running"
+        inst.status = InstanceStatus.RUNNING
         _clear_error(inst)
         incident = rt.step()
         saved = uow.save(rt, actor.username, "retry",
@@ -112,7 +113,7 @@ def set_variables(instance_id: int, actor: User, changes, reason: str, expected_
             raise Invalid(N_("变量名不合法"), fields={k: N_("变量名须为字母开头的英文标识符") for k in bad})
 
     def act(uow: UnitOfWork) -> dict:
-        inst = _require_status(uow, {"running", "error", "suspended"},
+        inst = _require_status(uow, OPEN_STATUSES,
                                N_("案件当前状态为“{status}”，不能修改变量"))
         rt = uow.restore()
         before = {k: rt.current_data().get(k) for k in changes}
@@ -134,7 +135,7 @@ def reset(instance_id: int, actor: User, element_id: str, reason: str, expected_
 
     def act(uow: UnitOfWork) -> dict:
         session = uow.session
-        inst = _require_status(uow, {"running", "error"}, N_("案件当前状态为“{status}”，不能回退"))
+        inst = _require_status(uow, {InstanceStatus.RUNNING, InstanceStatus.ERROR}, N_("案件当前状态为“{status}”，不能回退"))
         rt = uow.restore()
         try:
             task_id = rt.reset_to(element_id)
@@ -143,13 +144,13 @@ def reset(instance_id: int, actor: User, element_id: str, reason: str, expected_
                           element=element_id) from None
         row = session.get(Task, task_id)
         if row is not None:  # the same task opens again: reopen its row, the old submission becomes the draft
-            row.status, row.draft, row.completed_at, row.completed_by = "open", row.data, None, None
+            row.status, row.draft, row.completed_at, row.completed_by = TaskState.OPEN, row.data, None, None
             session.flush()
         previous = {"element": inst.error_element, "message": inst.error_message} if inst.error_message else None
         if not rt.failed_task_ids():  # the failure was after the reset point: it is gone with the rest
-            inst.status = "running"
+            inst.status = InstanceStatus.RUNNING
             _clear_error(inst)
-        incident = rt.step() if inst.status == "running" else None
+        incident = rt.step() if inst.status == InstanceStatus.RUNNING else None
         saved = uow.save(rt, actor.username, "reset", {"reason": require_reason(reason), "element": element_id,
                                                        "task": task_id, "previous_error": previous}, incident)
         return instance_summary(session, inst, saved.open_tasks)
@@ -166,7 +167,7 @@ def get(session: Session, instance_id: int) -> ProcessInstance:
 def instance_summary(session: Session, inst: ProcessInstance, open_tasks: list[Task] | None = None) -> dict:
     """The instance and its open tasks (pass the rows a save just returned to skip the query)."""
     if open_tasks is None:
-        open_tasks = session.scalars(select(Task).where(Task.instance_id == inst.id, Task.status == "open")
+        open_tasks = session.scalars(select(Task).where(Task.instance_id == inst.id, Task.status == TaskState.OPEN)
                                      .order_by(Task.created_at)).all()
     version = commands.parsed_definition(session, inst.definition_id).version
     return {
@@ -193,13 +194,14 @@ def new_instance(session: Session, definition: ProcessDefinition, business_key: 
     if business_key is not None and (not isinstance(business_key, str) or not business_key.strip() or len(business_key) > 100):
         raise Invalid(N_("案号不能为空且不超过 100 个字符"), fields={"business_key": N_("案号格式不正确")})
     org = org_by_code(session, org_code)
-    key = business_key.strip() if business_key else _next_business_key(session, definition.key)
+    key = business_key.strip() if business_key else _next_business_key(session, definition)
     exists = session.scalar(select(ProcessInstance.id).where(ProcessInstance.process_key == definition.key,
                                                              ProcessInstance.business_key == key))
     if exists:
-        raise Conflict(DUPLICATE_KEY, code="duplicate_business_key", key=key)
+        raise Conflict(DUPLICATE_KEY, code=ErrorCode.DUPLICATE_BUSINESS_KEY, key=key)
     now = clock.now()
-    inst = ProcessInstance(definition_id=definition.id, process_key=definition.key, business_key=key, status="running",
+    inst = ProcessInstance(definition_id=definition.id, process_key=definition.key, business_key=key,
+                           status=InstanceStatus.RUNNING,
                            organisation_id=org.id, started_by=started_by or actor.username, started_at=now,
                            updated_at=now, state="", version=1, awaited_messages=[], search_values={})
     session.add(inst)
@@ -207,23 +209,24 @@ def new_instance(session: Session, definition: ProcessDefinition, business_key: 
         with session.begin_nested():
             session.flush()
     except IntegrityError:
-        raise Conflict(DUPLICATE_KEY, code="duplicate_business_key", key=key) from None
+        raise Conflict(DUPLICATE_KEY, code=ErrorCode.DUPLICATE_BUSINESS_KEY, key=key) from None
     return inst
 
 
-def _next_business_key(session: Session, process_key: str) -> str:
+def _next_business_key(session: Session, definition: ProcessDefinition) -> str:
+    """The next 案号 of the year, under the prefix the process declares (specs.BUSINESS_KEY_PREFIX)."""
     year = clock.today().year
-    prefix = f"{BUSINESS_KEY_PREFIX.get(process_key, process_key)}〔{year}〕"
+    prefix = f"{commands.parsed_definition(session, definition.id).business_key_prefix}〔{year}〕"
     count = session.scalar(select(func.count()).select_from(ProcessInstance).where(
-        ProcessInstance.process_key == process_key, ProcessInstance.business_key.like(prefix + "%")))
+        ProcessInstance.process_key == definition.key, ProcessInstance.business_key.like(prefix + "%")))
     return f"{prefix}{count + 1:05d}号"
 
 
-def _require_status(uow: UnitOfWork, allowed: set[str], refusal: str) -> ProcessInstance:
+def _require_status(uow: UnitOfWork, allowed: Collection[str], refusal: str) -> ProcessInstance:
     """The locked instance if its status allows the command; `refusal` names the status as {status}."""
     inst = uow.instance
     if inst.status not in allowed:
-        raise Conflict(refusal, code="wrong_status", status=status_text(inst.status))
+        raise Conflict(refusal, code=ErrorCode.WRONG_STATUS, status=status_text(inst.status))
     return inst
 
 
@@ -232,12 +235,9 @@ def _clear_error(inst: ProcessInstance) -> None:
     inst.error_data = None
 
 
-STATUS_NAMES = {"running": "办理中", "completed": "已办结", "error": "出错", "suspended": "已挂起", "cancelled": "已撤销"}
-
-
 def status_text(status: str) -> Text:
-    """An instance status as a message parameter: its Chinese name, rendered in the reader's language."""
-    return Text(STATUS_NAMES.get(status, status))
+    """An instance status as a message parameter: its label, rendered in the reader's language."""
+    return Text(status_label(status))
 
 
 def require_reason(reason) -> str:

@@ -13,9 +13,10 @@ from app.models import (InstanceVariable, Message, MessageSubscription, Organisa
                         ProcessInstance, User)
 from app.services.admin import settings
 from app.services.design import deployments
-from app.services.errors import BadRequest, Conflict, NotFound
+from app.services.errors import BadRequest, Conflict, ErrorCode, NotFound
 from app.services.runtime import commands, instances
 from app.services.runtime.unit_of_work import UnitOfWork, run
+from app.vocabulary import InstanceStatus, MessageStatus
 
 NO_RECEIVER = N_("没有正在等待消息“{name}”且关联条件匹配的案件")
 
@@ -31,13 +32,13 @@ def send(name, correlation, payload, actor: User) -> dict:
     payload = payload or {}
 
     def act(uow: UnitOfWork) -> dict:
-        msg = Message(name=name, correlation=correlation, payload=payload, sent_by=actor.username, status="pending",
+        msg = Message(name=name, correlation=correlation, payload=payload, sent_by=actor.username, status=MessageStatus.PENDING,
                       delivered_to=[], created_at=clock.now())
         uow.session.add(msg)
         uow.session.flush()
         delivered = _deliver(uow, msg, actor.username, actor.organisation.code)
         if not delivered:
-            raise NotFound(NO_RECEIVER, code="no_receiver", name=name)
+            raise NotFound(NO_RECEIVER, code=ErrorCode.NO_RECEIVER, name=name)
         return {"delivered_to": delivered}
     return run(act)
 
@@ -55,14 +56,14 @@ def _deliver_pending(uow: UnitOfWork, message_id: int) -> None:
     if db.is_postgres(session):
         query = query.with_for_update(skip_locked=True)  # a worker retrying the outbox may race us
     msg = session.scalar(query)
-    if msg is None or msg.status != "pending":
+    if msg is None or msg.status != MessageStatus.PENDING:
         return
     source = session.get(ProcessInstance, msg.source_instance_id) if msg.source_instance_id else None
     fallback_org = None
     if source is not None:
         fallback_org = session.scalar(select(Organisation.code).where(Organisation.id == source.organisation_id))
     if not _deliver(uow, msg, msg.sent_by, fallback_org):
-        msg.status, msg.error = "unmatched", N_("没有案件在等待此消息，也没有流程以此消息启动")
+        msg.status, msg.error = MessageStatus.UNMATCHED, N_("没有案件在等待此消息，也没有流程以此消息启动")
 
 
 def start_from_message(uow: UnitOfWork, definition: ProcessDefinition, name: str, payload: dict, actor: str,
@@ -87,7 +88,7 @@ def start_from_message(uow: UnitOfWork, definition: ProcessDefinition, name: str
 
 
 def pending_ids(session: Session, limit: int = 100) -> list[int]:
-    return list(session.scalars(select(Message.id).where(Message.status == "pending").order_by(Message.id).limit(limit)))
+    return list(session.scalars(select(Message.id).where(Message.status == MessageStatus.PENDING).order_by(Message.id).limit(limit)))
 
 
 def _deliver(uow: UnitOfWork, msg: Message, actor: str, fallback_org: str | None) -> list[int]:
@@ -98,7 +99,7 @@ def _deliver(uow: UnitOfWork, msg: Message, actor: str, fallback_org: str | None
     delivered = []
     for instance_id in targets:
         inst = commands.lock_instance(session, instance_id)
-        if inst.status != "running":
+        if inst.status != InstanceStatus.RUNNING:
             continue
         rt = commands.restore(session, inst)
         if not rt.deliver(msg.name, msg.payload):
@@ -110,7 +111,7 @@ def _deliver(uow: UnitOfWork, msg: Message, actor: str, fallback_org: str | None
         for definition in deployments.definitions_with_message_start(session, msg.name):
             delivered.append(start_from_message(uow, definition, msg.name, msg.payload, actor, fallback_org).id)
     if delivered:
-        msg.status, msg.delivered_to, msg.delivered_at = "delivered", delivered, clock.now()
+        msg.status, msg.delivered_to, msg.delivered_at = MessageStatus.DELIVERED, delivered, clock.now()
     return delivered
 
 

@@ -10,8 +10,7 @@ from app.models import Task, User
 from app.services.errors import Forbidden
 from app.services.people.access import visible_org_ids
 from app.services.runtime.commands import role_for_lane
-
-ASSIGNER_ROLES = {"agency_head", "supervisor", "admin"}
+from app.vocabulary import ASSIGNERS, RoleCode
 
 
 # ---- starting a case -------------------------------------------------------------------------------------------------
@@ -25,7 +24,7 @@ def starter_role(session: Session, parsed: ParsedDefinition) -> str | None:
 
 def may_start(user: User, starter: str | None) -> bool:
     """The one rule for starting a case: hold the starter role (none: anyone), or be an administrator."""
-    return not starter or starter in user.role_codes or "admin" in user.role_codes
+    return not starter or starter in user.role_codes or RoleCode.ADMIN in user.role_codes
 
 
 def require_can_start(session: Session, user: User, parsed: ParsedDefinition) -> None:
@@ -37,9 +36,9 @@ def require_can_start(session: Session, user: User, parsed: ParsedDefinition) ->
 # ---- acting on a task --------------------------------------------------------------------------------------------------
 def can_act_on_task(session: Session, user: User, task: Task) -> bool:
     if task.assignee_id is not None:
-        return task.assignee_id == user.id or "admin" in user.role_codes
+        return task.assignee_id == user.id or RoleCode.ADMIN in user.role_codes
     if task.candidate_role is None:
-        return "admin" in user.role_codes
+        return RoleCode.ADMIN in user.role_codes
     return task.organisation_id in visible_org_ids(session, user, task.candidate_role)
 
 
@@ -50,17 +49,17 @@ def require_task_access(session: Session, user: User, task: Task) -> None:
 
 def require_can_release(user: User, task: Task) -> None:
     """A claimed task goes back to the pool by its assignee, or by someone who may hand tasks out."""
-    if task.assignee_id != user.id and not (user.role_codes & ASSIGNER_ROLES):
+    if task.assignee_id != user.id and not (user.role_codes & ASSIGNERS):
         raise Forbidden(N_("只能退回自己签收的任务"))
 
 
 def require_assigner(user: User) -> None:
-    if not user.role_codes & ASSIGNER_ROLES:
+    if not user.role_codes & ASSIGNERS:
         raise Forbidden(N_("只有机关负责人或督办领导可以指派任务"))
 
 
 def require_assign_scope(session: Session, user: User, task: Task) -> None:
     """An assigner hands out tasks of the organisations they head or supervise (an administrator: any)."""
-    if task.organisation_id not in visible_org_ids(session, user, next(iter(user.role_codes & ASSIGNER_ROLES))) \
-            and "admin" not in user.role_codes:
+    if task.organisation_id not in visible_org_ids(session, user, next(iter(user.role_codes & ASSIGNERS))) \
+            and RoleCode.ADMIN not in user.role_codes:
         raise Forbidden(N_("此任务不在您的管辖范围内"))

@@ -9,7 +9,8 @@ from app.engine import clock
 from app.engine.errors import TaskNotOpen
 from app.i18n import N_
 from app.models import ProcessInstance, Task, User
-from app.services.errors import Conflict, Invalid, NotFound
+from app.services.errors import Conflict, ErrorCode, Invalid, NotFound
+from app.vocabulary import InstanceStatus, RoleCode, TaskState
 from app.services.people.access import visible_org_ids
 from app.services.people.accounts import user_by_username
 from app.services.runtime import commands, forms, permissions, timers
@@ -49,8 +50,8 @@ def _complete(task_id: str, actor: User, data, expected_version: int | None, tim
         if not timers_checked and inst.next_timer_due is not None and inst.next_timer_due <= clock.now():
             raise _TimerDue(inst.id)
         _require_open(task, inst)
-        if task.assignee_id is not None and task.assignee_id != actor.id and "admin" not in actor.role_codes:
-            raise Conflict(CLAIMED, code="claimed_by_other")
+        if task.assignee_id is not None and task.assignee_id != actor.id and RoleCode.ADMIN not in actor.role_codes:
+            raise Conflict(CLAIMED, code=ErrorCode.CLAIMED_BY_OTHER)
         form = _form(session, inst.definition_id, task.form_key)
         submitted = {**task.draft, **data} if isinstance(data, dict) and task.draft else data
         # what was saved as a draft counts unless the submission overrides it
@@ -59,7 +60,7 @@ def _complete(task_id: str, actor: User, data, expected_version: int | None, tim
         try:
             rt.complete(task_id, values)
         except TaskNotOpen:
-            raise Conflict(NOT_OPEN, code="task_not_open") from None
+            raise Conflict(NOT_OPEN, code=ErrorCode.TASK_NOT_OPEN) from None
         task.data, task.draft, task.completed_by = values, None, actor.username
         incident = rt.step()
         saved = uow.save(rt, actor.username, "complete", {"task": task.element_id, "data": values}, incident,
@@ -74,7 +75,7 @@ def claim(task_id: str, actor: User) -> Task:
         _require_open(task)
         permissions.require_task_access(uow.session, actor, task)
         if task.assignee_id not in (None, actor.id):
-            raise Conflict(CLAIMED, code="claimed_by_other")
+            raise Conflict(CLAIMED, code=ErrorCode.CLAIMED_BY_OTHER)
         task.assignee_id = actor.id
         uow.audit(actor.username, "claim", task.instance_id, task.id)
         return task
@@ -101,7 +102,7 @@ def assign(task_id: str, actor: User, username: str) -> Task:
         permissions.require_assign_scope(session, actor, task)
         target = user_by_username(session, username)
         if task.candidate_role and task.organisation_id not in visible_org_ids(session, target, task.candidate_role):
-            raise Conflict(N_("{user} 不具备此任务所需的角色或不在办理机构"), code="assignee_not_eligible",
+            raise Conflict(N_("{user} 不具备此任务所需的角色或不在办理机构"), code=ErrorCode.ASSIGNEE_NOT_ELIGIBLE,
                            user=target.display_name)
         before = task.assignee_id
         task.assignee_id = target.id
@@ -140,12 +141,12 @@ def _task(session: Session, task_id: str, lock: bool = False) -> Task:
 
 
 def _require_open(task: Task, inst=None) -> None:
-    if task.status == "suspended":
-        raise Conflict(N_("案件已挂起，暂不能办理"), code="instance_not_running")
-    if task.status != "open":
-        raise Conflict(NOT_OPEN, code="task_not_open")
-    if inst is not None and inst.status != "running":
-        raise Conflict(N_("案件当前不可办理（状态：{status}）"), code="instance_not_running",
+    if task.status == TaskState.SUSPENDED:
+        raise Conflict(N_("案件已挂起，暂不能办理"), code=ErrorCode.INSTANCE_NOT_RUNNING)
+    if task.status != TaskState.OPEN:
+        raise Conflict(NOT_OPEN, code=ErrorCode.TASK_NOT_OPEN)
+    if inst is not None and inst.status != InstanceStatus.RUNNING:
+        raise Conflict(N_("案件当前不可办理（状态：{status}）"), code=ErrorCode.INSTANCE_NOT_RUNNING,
                        status=status_text(inst.status))
 
 

@@ -18,6 +18,7 @@ from app.i18n import N_
 from app.models import ProcessInstance
 from app.services.runtime import commands
 from app.services.runtime.unit_of_work import UnitOfWork, run
+from app.vocabulary import InstanceStatus
 
 log = logging.getLogger("jiefen.timers")
 BATCH = {"postgresql": 100, "sqlite": 20}
@@ -46,7 +47,7 @@ def _tick_batch(uow: UnitOfWork, limit: int | None, instance_id: int | None = No
     ticked = 0
     size = BATCH.get(session.get_bind().dialect.name, 20)
     query = (select(ProcessInstance)
-             .where(ProcessInstance.status == "running", ProcessInstance.next_timer_due <= clock.now())
+             .where(ProcessInstance.status == InstanceStatus.RUNNING, ProcessInstance.next_timer_due <= clock.now())
              .order_by(ProcessInstance.next_timer_due).limit(size if limit is None else min(size, limit)))
     if instance_id is not None:
         query = query.where(ProcessInstance.id == instance_id)
@@ -62,7 +63,7 @@ def _tick_batch(uow: UnitOfWork, limit: int | None, instance_id: int | None = No
         except Exception as err:  # a state that cannot even be restored: record it, never loop on it
             log.exception("timer tick failed for instance %s", inst.id)
             with session.begin_nested():
-                inst.status, inst.error_at = "error", clock.now()
+                inst.status, inst.error_at = InstanceStatus.ERROR, clock.now()
                 inst.error_message = N_("定时器处理失败：{error}").format(error=err)
                 inst.next_timer_due = None
                 uow.audit("system", "timer", inst.id, None, {"failed": str(err)})

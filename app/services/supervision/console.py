@@ -19,6 +19,7 @@ from app.services.runtime import commands
 from app.services.people import accounts as people
 from app.services.errors import Invalid, NotFound
 from app.services.supervision.permissions import scoped_instance
+from app.vocabulary import PENDING_TASK_STATES, InstanceStatus, TaskState
 
 CATEGORIES = {  # code -> (中文, English)
     "error": ("出错待处理", "Error (incident)"),
@@ -31,11 +32,6 @@ CATEGORIES = {  # code -> (中文, English)
 TIMER_GRACE = timedelta(minutes=10)  # the worker fires due timers within seconds; later than this, nobody did
 LOCK_LIMIT = timedelta(minutes=2)    # a command holds an instance row for milliseconds
 NAME_FIELDS = ("applicant_name", "enterprise_name")
-VARIABLE_LABELS = {  # the searchable variables (commands.SEARCHABLE) as the search form names them
-    "applicant_name": "申请人", "applicant_id_number": "身份证号码", "enterprise_name": "企业名称",
-    "credit_code": "统一社会信用代码", "dispute_type": "纠纷类型", "case_source": "案件来源", "outcome": "办理结果",
-    "major_case": "重大案件（true/false）", "received_date": "收件日期（YYYY-MM-DD）", "respondent_agency": "被申请机关",
-}
 COUNT_CAP = 1_000                     # totals above this read "1000+": counting a million rows serves nobody
 
 
@@ -44,16 +40,16 @@ def category_condition(session: Session, category: str, now: datetime | None = N
     now = now or clock.now()
     pi = ProcessInstance
     if category == "error":
-        return pi.status == "error"
+        return pi.status == InstanceStatus.ERROR
     if category == "suspended":
-        return pi.status == "suspended"
+        return pi.status == InstanceStatus.SUSPENDED
     if category == "overdue_task":
         return pi.task_due < now
     if category == "past_limit":
-        return or_(and_(pi.status == "running", pi.limit_due < now - TIMER_GRACE),
-                   and_(pi.status.in_(("suspended", "error")), pi.limit_due < now))
+        return or_(and_(pi.status == InstanceStatus.RUNNING, pi.limit_due < now - TIMER_GRACE),
+                   and_(pi.status.in_((InstanceStatus.SUSPENDED, InstanceStatus.ERROR)), pi.limit_due < now))
     if category == "stalled":
-        return and_(pi.status == "running", pi.next_timer_due.is_(None), pi.open_tasks == 0,
+        return and_(pi.status == InstanceStatus.RUNNING, pi.next_timer_due.is_(None), pi.open_tasks == 0,
                     ~exists().where(MessageSubscription.instance_id == pi.id))
     if category == "long_locked":
         return pi.id.in_(long_locked_ids(session, now)) if db.is_postgres(session) else false()
@@ -150,9 +146,10 @@ def filtered_query(session: Session, user: User, status=None, process_key=None, 
         query = query.where(pi.id.in_(select(InstanceVariable.instance_id).where(
             InstanceVariable.name.in_(NAME_FIELDS), InstanceVariable.value.like(_prefix(name), escape="\\"))))
     if variable:
-        if variable not in commands.SEARCHABLE:
+        offered = searchable_variables(session)
+        if variable not in offered:
             raise Invalid(N_("变量 {name} 不可检索"), name=variable,
-                          fields={"variable": Text(N_("可检索：{names}"), names="、".join(commands.SEARCHABLE))})
+                          fields={"variable": Text(N_("可检索：{names}"), names="、".join(offered))})
         if value in (None, ""):
             raise Invalid(N_("按变量筛选时请填写变量值"), fields={"value": N_("此项为必填项")})
         query = query.where(pi.id.in_(select(InstanceVariable.instance_id).where(
@@ -171,7 +168,7 @@ def listing(session: Session, rows: list[ProcessInstance], tasks: dict[int, list
     now = clock.now()
     if tasks is None:
         tasks = {}
-        for t in session.scalars(select(Task).where(Task.instance_id.in_(ids), Task.status.in_(("open", "suspended")))
+        for t in session.scalars(select(Task).where(Task.instance_id.in_(ids), Task.status.in_(PENDING_TASK_STATES))
                                  .order_by(Task.created_at)):
             tasks.setdefault(t.instance_id, []).append(t)
     versions = dict(session.execute(select(ProcessDefinition.id, ProcessDefinition.version).where(
@@ -195,14 +192,14 @@ def case_view(session: Session, user: User, instance_id: int) -> dict:
     definition = session.get(ProcessDefinition, inst.definition_id)
     rt = commands.restore(session, inst) if inst.state else None
     diagram = rt.diagram_state() if rt is not None else {"active": [], "completed": [], "error": [], "waits": []}
-    if inst.status in ("completed", "cancelled"):
+    if inst.status in (InstanceStatus.COMPLETED, InstanceStatus.CANCELLED):
         diagram["active"] = []
     task_rows = session.scalars(select(Task).where(Task.instance_id == inst.id).order_by(Task.created_at)).all()
     names = _user_names(session, {t.assignee_id for t in task_rows})
     events = session.scalars(select(AuditEvent).where(AuditEvent.instance_id == inst.id).order_by(AuditEvent.id)).all()
     now = clock.now()
     return {
-        **listing(session, [inst], {inst.id: [t for t in task_rows if t.status in ("open", "suspended")]})[0],
+        **listing(session, [inst], {inst.id: [t for t in task_rows if t.status in PENDING_TASK_STATES]})[0],
         "definition": {"id": definition.id, "key": definition.key, "version": definition.version, "name": definition.name},
         "bpmn_xml": definition.bpmn_xml,
         "diagram": diagram,
@@ -213,7 +210,7 @@ def case_view(session: Session, user: User, instance_id: int) -> dict:
         "awaited_messages": inst.awaited_messages,
         "tasks": [{"id": t.id, "element_id": t.element_id, "name": t.name, "status": t.status,
                    "candidate_role": t.candidate_role, "assignee": names.get(t.assignee_id), "due_at": t.due_at,
-                   "overdue": bool(t.status == "open" and t.due_at and t.due_at < now),
+                   "overdue": bool(t.status == TaskState.OPEN and t.due_at and t.due_at < now),
                    "created_at": t.created_at, "completed_at": t.completed_at, "completed_by": t.completed_by}
                   for t in task_rows],
         "reset_targets": _reset_targets(task_rows),
@@ -231,9 +228,9 @@ def element_counts(session: Session, user: User, definition_id: int) -> dict:
     in_scope = and_(ProcessInstance.definition_id == definition_id, ProcessInstance.organisation_id.in_(scope))
     active = session.execute(select(Task.element_id, func.count(func.distinct(Task.instance_id)))
                              .join(ProcessInstance, ProcessInstance.id == Task.instance_id)
-                             .where(in_scope, Task.status.in_(("open", "suspended"))).group_by(Task.element_id)).all()
+                             .where(in_scope, Task.status.in_(PENDING_TASK_STATES)).group_by(Task.element_id)).all()
     errors = session.execute(select(ProcessInstance.error_element, func.count())
-                             .where(in_scope, ProcessInstance.status == "error").group_by(ProcessInstance.error_element)).all()
+                             .where(in_scope, ProcessInstance.status == InstanceStatus.ERROR).group_by(ProcessInstance.error_element)).all()
     statuses = dict(session.execute(select(ProcessInstance.status, func.count()).where(in_scope)
                                     .group_by(ProcessInstance.status)).all())
     return {"definition": {"id": definition.id, "key": definition.key, "version": definition.version,
@@ -248,6 +245,19 @@ def definitions(session: Session) -> list[dict]:
     return [{"id": i, "key": k, "version": v, "name": n} for i, k, v, n in rows]
 
 
+def searchable_variables(session: Session) -> dict[str, str]:
+    """The variables the case search offers, with their labels: those the latest version of each process declares
+    searchable (a variable several processes declare keeps the label of the first by key)."""
+    offered: dict[str, str] = {}
+    latest: dict[str, int] = {}
+    for d in definitions(session):  # by key, newest version first
+        latest.setdefault(d["key"], d["id"])
+    for definition_id in latest.values():
+        for name, label in commands.parsed_definition(session, definition_id).searchable.items():
+            offered.setdefault(name, label)
+    return offered
+
+
 def scope_organisations(session: Session, user: User) -> list[dict]:
     scope = access.supervision_org_ids(session, user)
     rows = session.execute(select(Organisation.code, Organisation.name).where(Organisation.id.in_(scope))
@@ -259,7 +269,7 @@ def scope_organisations(session: Session, user: User) -> list[dict]:
 def _reset_targets(task_rows: list[Task]) -> list[dict]:
     """Completed user tasks the token can be moved back to (latest run of each element)."""
     seen, targets = set(), []
-    for t in sorted((t for t in task_rows if t.status == "completed"), key=lambda t: t.completed_at, reverse=True):
+    for t in sorted((t for t in task_rows if t.status == TaskState.COMPLETED), key=lambda t: t.completed_at, reverse=True):
         if t.element_id not in seen:
             seen.add(t.element_id)
             targets.append({"element_id": t.element_id, "name": t.name, "completed_at": t.completed_at,

@@ -5,10 +5,9 @@ from __future__ import annotations
 from marshmallow import RAISE, Schema, fields, validate
 
 from app.i18n import N_
-from app.models.process import INSTANCE_STATUSES
 from app.services.supervision.console import CATEGORIES
+from app.vocabulary import InstanceStatus
 
-STATUSES = list(INSTANCE_STATUSES)
 CATEGORY_CODES = list(CATEGORIES)
 _DATE = {"invalid": N_("日期格式应为 YYYY-MM-DD")}
 
@@ -18,7 +17,7 @@ class CaseFilter(Schema):
     class Meta:
         unknown = RAISE
 
-    status = fields.String(load_default=None, validate=validate.OneOf(STATUSES))
+    status = fields.String(load_default=None, validate=validate.OneOf(list(InstanceStatus)))
     process_key = fields.String(load_default=None, validate=validate.Length(max=100))
     version = fields.Integer(load_default=None, validate=validate.Range(min=1, max=100000))
     organisation = fields.String(load_default=None, validate=validate.Length(max=64))

@@ -10,22 +10,23 @@ from app import db
 from app.engine import clock
 from app.i18n import N_, Text
 from app.models import ProcessInstance, Task, User
-from app.services.errors import Conflict, Invalid, NotFound, ServiceError
+from app.services.errors import Conflict, ErrorCode, Invalid, NotFound, ServiceError
 from app.services.people import access
 from app.services.people.accounts import user_by_username
 from app.services.runtime import instances
 from app.services.runtime.unit_of_work import UnitOfWork, run
 from app.services.supervision import console as supervision
 from app.services.supervision.permissions import in_scope, scoped_instance
+from app.vocabulary import OPEN_STATUSES, PENDING_TASK_STATES, InstanceStatus
 
 BATCH_MAX = 500
 _CHOICES = N_("可选：{choices}")
 BATCH_OPERATIONS = {  # code -> (中文, statuses it applies to)
-    "retry": ("重试", {"error"}),
-    "suspend": ("挂起", {"running", "error"}),
-    "resume": ("恢复", {"suspended"}),
-    "cancel": ("撤销", {"running", "error", "suspended"}),
-    "reassign": ("改派", {"running", "error", "suspended"}),
+    "retry": ("重试", {InstanceStatus.ERROR}),
+    "suspend": ("挂起", {InstanceStatus.RUNNING, InstanceStatus.ERROR}),
+    "resume": ("恢复", {InstanceStatus.SUSPENDED}),
+    "cancel": ("撤销", set(OPEN_STATUSES)),
+    "reassign": ("改派", set(OPEN_STATUSES)),
 }
 
 
@@ -67,13 +68,13 @@ def reassign(task_id: str, user: User, username: str | None, reason: str, instan
         if task is None or instance_id is not None and task.instance_id != instance_id:
             raise NotFound(N_("任务不存在或不属于此案件"))
         scoped_instance(session, user, task.instance_id)
-        if task.status not in ("open", "suspended"):
-            raise Conflict(N_("任务已办结或已取消，不能改派"), code="task_not_open")
+        if task.status not in PENDING_TASK_STATES:
+            raise Conflict(N_("任务已办结或已取消，不能改派"), code=ErrorCode.TASK_NOT_OPEN)
         target = user_by_username(session, username) if username else None
         if target is not None and task.candidate_role and \
                 task.organisation_id not in access.visible_org_ids(session, target, task.candidate_role):
             raise Conflict(N_("{name} 不具备此任务所需的角色或不在办理机构"), name=target.display_name,
-                           code="assignee_not_eligible")
+                           code=ErrorCode.ASSIGNEE_NOT_ELIGIBLE)
         before = task.assignee_id
         task.assignee_id = target.id if target else None
         uow.audit(user.username, "reassign", task.instance_id, task.id,
@@ -100,7 +101,7 @@ def batch_preview(user: User, operation: str, filters: dict) -> dict:
         rows = session.scalars(query.order_by(ProcessInstance.id).limit(BATCH_MAX + 1)).all()
         if len(rows) > BATCH_MAX:
             raise Invalid(N_("筛选出的案件超过 {limit} 件，请缩小筛选范围后再批量{operation}"), limit=BATCH_MAX,
-                          operation=Text(label), code="batch_too_large")
+                          operation=Text(label), code=ErrorCode.BATCH_TOO_LARGE)
         items = supervision.listing(session, rows)
     for item in items:
         item["applicable"] = item["status"] in statuses
@@ -122,7 +123,7 @@ def batch_execute(user: User, operation: str, instance_ids: list[int], confirm_c
     if confirm_count != len(ids):
         raise Invalid(N_("确认数量（{confirmed}）与列表中的案件数（{count}）不一致，请重新预览"), confirmed=confirm_count,
                       count=len(ids), fields={"confirm_count": Text(N_("应为 {count}"), count=len(ids))},
-                      code="count_mismatch")
+                      code=ErrorCode.COUNT_MISMATCH)
     if operation == "reassign" and not username:
         raise Invalid(N_("批量改派请填写接收人"), fields={"username": N_("此项为必填项")})
     with db.transaction(write=False) as session:
@@ -150,7 +151,7 @@ def _run_one(operation: str, instance_id: int, user: User, reason: str, username
     if operation == "reassign":
         with db.transaction(write=False) as session:
             task_ids = list(session.scalars(select(Task.id).where(Task.instance_id == instance_id,
-                                                                  Task.status.in_(("open", "suspended")))))
+                                                                  Task.status.in_(PENDING_TASK_STATES))))
         if not task_ids:
             raise Conflict(N_("该案件没有待办任务"))
         for task_id in task_ids:

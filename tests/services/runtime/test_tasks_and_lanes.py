@@ -11,6 +11,7 @@ from app.engine.workdays import calendar
 from app.services.runtime import instances
 from app.services.runtime import tasks
 from app.services.errors import BadRequest, Conflict, Forbidden, Invalid, NotFound
+from tests.engine.test_specs import SINGLE, with_process_properties
 from tests.services.helpers import audit_actions, instance, open_task, org_code, tasks_of, variables
 
 START = {"applicant_name": "张三", "received_date": "2026-09-29", "urgent": True, "mediation_org": "ly_sfj"}
@@ -166,3 +167,19 @@ def test_group_condition_hides_its_fields_on_the_server():
     assert "credit_code" in err.value.fields
     form["components"][1]["conditional"]["hide"] = "=count(x) > 1"
     assert check_conditions(form) and "credit_code" in check_conditions(form)[0]
+
+
+def test_the_process_declares_its_business_key_prefix_and_what_is_indexed(deploy, users):
+    deploy(with_process_properties(SINGLE, businessKeyPrefix="单", searchable="applicant_name:申请人"))
+    first = instances.start("single_task", users["mediator1"], {"applicant_name": "张三", "facts": "不检索"})
+    second = instances.start("single_task", users["mediator1"], {})
+    year = clock.today().year
+    assert (first["business_key"], second["business_key"]) == (f"单〔{year}〕00001号", f"单〔{year}〕00002号")
+    assert instance(first["id"]).search_values == {"applicant_name": "张三", "business_key": first["business_key"]}
+
+
+def test_without_declared_properties_the_key_is_the_prefix_and_only_the_business_key_is_indexed(deploy, users):
+    deploy("single.bpmn")
+    summary = instances.start("single_task", users["mediator1"], {"applicant_name": "张三"})
+    assert summary["business_key"] == f"single_task〔{clock.today().year}〕00001号"
+    assert instance(summary["id"]).search_values == {"business_key": summary["business_key"]}

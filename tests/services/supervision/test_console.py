@@ -213,3 +213,18 @@ def test_search_filters_and_pagination(deploy, users):
             find(version=1)
         with pytest.raises(Invalid):
             find(organisation="nowhere")
+
+
+def test_the_search_offers_the_variables_the_latest_versions_declare(deploy, users):
+    from tests.engine.test_specs import SINGLE, with_process_properties
+    deploy(with_process_properties(SINGLE, searchable="applicant_name:申请人, facts:事实"))
+    deploy(with_process_properties(SINGLE, searchable="applicant_name:申请人"))  # version 2 no longer indexes facts
+    deploy(with_process_properties(SINGLE.replace("single_task", "other_task"), searchable="applicant_name:当事人, outcome"))
+    case = instances.start("single_task", users["mediator1"], {"applicant_name": "张三"})
+    sup = users["supervisor1"]
+    with db.transaction(write=False) as s:
+        assert supervision.searchable_variables(s) == {"applicant_name": "当事人", "outcome": "outcome"}
+        assert [i["id"] for i in supervision.search(s, sup, variable="applicant_name", value="张三")["items"]] == [case["id"]]
+        with pytest.raises(Invalid) as err:
+            supervision.search(s, sup, variable="facts", value="x")
+        assert "outcome" in err.value.fields["variable"]

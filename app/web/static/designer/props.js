@@ -479,7 +479,7 @@
         }))
       ];
       out.push(this.fieldset(T.general, ...general));
-      if (proc) out.push(this.documentation(pool, proc));
+      if (proc) out.push(this.caseSettings(pool, proc), this.documentation(pool, proc));
       return out;
     }
 
@@ -490,7 +490,19 @@
           this.field(T.name, this.input('name', proc.name || '', value => {
             this.commit(() => this.modeling.updateModdleProperties(element, proc, {name: value.trim() || undefined}));
           }))),
+        this.caseSettings(element, proc),
         this.documentation(element, proc)];
+    }
+
+    /* what the platform reads from the process itself: the 案号 prefix and the variables the case search indexes */
+    caseSettings(element, proc) {
+      return this.fieldset(T.case_settings,
+        this.field(T.business_key_prefix, this.input('businessKeyPrefix', this.getProp(proc, 'businessKeyPrefix'), value => {
+          this.commit(() => this.setProp(element, proc, 'businessKeyPrefix', value));
+        }), T.business_key_prefix_hint),
+        this.field(T.searchable, this.code('searchable', this.getProp(proc, 'searchable'), value => {
+          this.commit(() => this.setProp(element, proc, 'searchable', value));
+        }, 3, true), T.searchable_hint));
     }
   }
 
