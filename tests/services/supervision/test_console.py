@@ -227,4 +227,4 @@ def test_the_search_offers_the_variables_the_latest_versions_declare(deploy, use
         assert [i["id"] for i in supervision.search(s, sup, variable="applicant_name", value="张三")["items"]] == [case["id"]]
         with pytest.raises(Invalid) as err:
             supervision.search(s, sup, variable="facts", value="x")
-        assert "outcome" in err.value.fields["variable"]
+        assert "outcome" in err.value.render()["fields"]["variable"]
