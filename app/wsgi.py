@@ -56,6 +56,6 @@ def create_app() -> Flask:
         if request.path.startswith("/api/"):
             return error_response(err.code, err.name.lower().replace(" ", "_"), HTTP_MESSAGES[err.code])
         own = err.description if err.description != type(err).description else None
-        return render_template("error.html", message=own or HTTP_MESSAGES[err.code]), err.code
+        return render_template("error.html", message=own or gettext(HTTP_MESSAGES[err.code])), err.code
 
     return app
