@@ -20,10 +20,13 @@ from flask_babel import get_locale, gettext
 from marshmallow import Schema
 from marshmallow import fields as ma
 
+from app.i18n import N_
+
 PREFIX = "/api/v1"
 READ_ERRORS = (401, 403, 404)
 WRITE_ERRORS = (400, 401, 403, 404, 409, 422)
 BINARY = {"type": "string", "format": "binary"}
+ERROR_SHAPE = N_('错误格式：{"error": {"code", "message", "fields", "details"}}')
 _ARGUMENT = re.compile(r"<(?:(?P<converter>\w+)(?:\((?P<args>[^)]*)\))?:)?(?P<name>\w+)>")
 
 
@@ -116,7 +119,7 @@ def _operation(c: Contract, rule: str) -> dict:
 def build(app: Flask) -> dict:
     """The OpenAPI 3 document of every API view that declares a contract, its summaries in the user's language."""
     spec = APISpec(title="解纷 Jiefen API", version="1.0.0", openapi_version="3.0.3", plugins=[MarshmallowPlugin()],
-                   info={"description": '错误格式 / errors: {"error": {"code", "message", "fields", "details"}}'},
+                   info={"description": gettext(ERROR_SHAPE)},
                    servers=[{"url": PREFIX}], security=[{"bearer": []}])
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     spec.components.schema("Error", schema=Error)

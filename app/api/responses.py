@@ -2,11 +2,17 @@
 are; these describe them). Times are strings: ISO 8601, or the HTTP date Flask writes for a datetime column."""
 from __future__ import annotations
 
-from marshmallow import Schema
+from marshmallow import EXCLUDE, Schema
 from marshmallow import fields as ma
 
 Str, Int, Bool = ma.String, ma.Integer, ma.Boolean
 VARIABLES = {"description": "案件变量（JSON 对象）"}
+
+
+class Answer(Schema):
+    """A response body: documented, never loaded, and open to keys added later (no additionalProperties: false)."""
+    class Meta:
+        unknown = EXCLUDE
 
 
 def nullable(kind=Str, **kw):
@@ -18,28 +24,28 @@ def list_of(schema) -> ma.List:
     return ma.List(ma.Nested(schema))
 
 
-class OrganisationRef(Schema):
+class OrganisationRef(Answer):
     code = Str()
     name = Str()
 
 
-class User(Schema):
+class User(Answer):
     username = Str()
     display_name = Str()
     roles = ma.List(Str())
     organisation = ma.Nested(OrganisationRef)
 
 
-class Token(Schema):
+class Token(Answer):
     token = Str()
     user = ma.Nested(User)
 
 
-class Health(Schema):
+class Health(Answer):
     status = Str(metadata={"example": "ok"})
 
 
-class Definition(Schema):
+class Definition(Answer):
     key = Str()
     name = Str()
     version = Int()
@@ -48,13 +54,13 @@ class Definition(Schema):
 
 
 # ---- cases ---------------------------------------------------------------------------------------------------------
-class InstanceError(Schema):
+class InstanceError(Answer):
     element_id = nullable()
     line = nullable(Int)
     message = Str()
 
 
-class OpenTask(Schema):
+class OpenTask(Answer):
     id = Str()
     element_id = Str()
     name = Str()
@@ -63,7 +69,7 @@ class OpenTask(Schema):
     due_at = nullable()
 
 
-class InstanceSummary(Schema):
+class InstanceSummary(Answer):
     id = Int()
     process_key = Str()
     version = Int(metadata={"description": "流程版本"})
@@ -86,14 +92,14 @@ class InstanceDetail(InstanceListing):
     awaited_messages = ma.List(Str())
 
 
-class InstancePage(Schema):
+class InstancePage(Answer):
     items = list_of(InstanceListing)
     total = Int()
     page = Int()
     per_page = Int()
 
 
-class AuditEvent(Schema):
+class AuditEvent(Answer):
     at = Str()
     actor = Str()
     action = Str()
@@ -101,7 +107,7 @@ class AuditEvent(Schema):
     detail = ma.Dict(allow_none=True)
 
 
-class HistoryTask(Schema):
+class HistoryTask(Answer):
     id = Str()
     name = Str()
     status = Str()
@@ -110,7 +116,7 @@ class HistoryTask(Schema):
     completed_by = nullable()
 
 
-class Comment(Schema):
+class Comment(Answer):
     id = Int()
     author = Str()
     text = Str()
@@ -121,7 +127,7 @@ class HistoryComment(Comment):
     task_id = nullable()
 
 
-class Attachment(Schema):
+class Attachment(Answer):
     id = Int()
     filename = Str()
     size = Int()
@@ -134,19 +140,19 @@ class HistoryAttachment(Attachment):
     uploaded_at = Str()
 
 
-class History(Schema):
+class History(Answer):
     events = list_of(AuditEvent)
     tasks = list_of(HistoryTask)
     comments = list_of(HistoryComment)
     attachments = list_of(HistoryAttachment)
 
 
-class Delivered(Schema):
+class Delivered(Answer):
     delivered_to = ma.List(Int(), metadata={"description": "收到消息的案件编号"})
 
 
 # ---- tasks ----------------------------------------------------------------------------------------------------------
-class TaskItem(Schema):
+class TaskItem(Answer):
     id = Str()
     name = Str()
     element_id = Str()
@@ -167,7 +173,7 @@ class TaskItem(Schema):
     overdue = Bool()
 
 
-class TaskPage(Schema):
+class TaskPage(Answer):
     items = list_of(TaskItem)
     total = Int()
     page = Int()
@@ -183,5 +189,5 @@ class TaskDetail(TaskItem):
     process_version = Int()
 
 
-class Completed(Schema):
+class Completed(Answer):
     instance = ma.Nested(InstanceSummary)

@@ -1,34 +1,33 @@
 """What the designer's endpoints answer, for the OpenAPI document (see app/api/responses.py)."""
 from __future__ import annotations
 
-from marshmallow import Schema
 from marshmallow import fields as ma
 
-from app.api.responses import Bool, Int, Str, list_of, nullable
+from app.api.responses import Answer, Bool, Int, Str, list_of, nullable
 from app.services.design.drafts import STATUSES
 
 FORMS = {"description": "表单键 → form-js 表单定义"}
-InstanceCounts = Schema.from_dict({s: Int() for s in STATUSES}, name="InstanceCounts")
+InstanceCounts = Answer.from_dict({s: Int() for s in STATUSES}, name="InstanceCounts")
 
 
-class Problem(Schema):
+class Problem(Answer):
     element_id = nullable()
     line = nullable(Int)
     message = Str()
     file = nullable(metadata={"description": "出问题的文件（表单为 forms/键.json）"})
 
 
-class Problems(Schema):
+class Problems(Answer):
     problems = list_of(Problem)
 
 
-class Deployed(Schema):
+class Deployed(Answer):
     key = Str()
     version = Int()
     created = Bool(metadata={"description": "false：内容与已部署版本相同，未新建版本"})
 
 
-class VersionRow(Schema):
+class VersionRow(Answer):
     version = Int()
     name = Str()
     deployed_by = Str()
@@ -43,7 +42,7 @@ class VersionDetail(VersionRow):
     content_hash = Str()
 
 
-class DraftRow(Schema):
+class DraftRow(Answer):
     key = Str()
     name = nullable()
     base_version = nullable(Int)
@@ -51,7 +50,7 @@ class DraftRow(Schema):
     updated_at = Str()
 
 
-class Draft(Schema):
+class Draft(Answer):
     process_key = Str()
     bpmn = Str()
     forms = ma.Dict(keys=Str(), values=ma.Dict(), metadata=FORMS)
@@ -64,26 +63,26 @@ class Draft(Schema):
     updated_at = nullable()
 
 
-class FormRow(Schema):
+class FormRow(Answer):
     key = Str()
     source = Str()
     title = nullable()
     drafts = ma.List(Str(), metadata={"description": "含此表单的草稿"})
 
 
-class FormDetail(Schema):
+class FormDetail(Answer):
     key = Str()
     source = Str()
     form = ma.Dict(metadata={"description": "form-js 表单定义"})
 
 
-class ElementRef(Schema):
+class ElementRef(Answer):
     element_id = Str()
     name = nullable()
     type = Str()
 
 
-class PropertyChange(Schema):
+class PropertyChange(Answer):
     property = Str()
     old = ma.Raw(allow_none=True)
     new = ma.Raw(allow_none=True)
@@ -93,7 +92,7 @@ class ChangedElement(ElementRef):
     changes = list_of(PropertyChange)
 
 
-class Comparison(Schema):
+class Comparison(Answer):
     key = Str()
     from_version = Int(data_key="from")
     to_version = Int(data_key="to")
@@ -102,7 +101,7 @@ class Comparison(Schema):
     changed = list_of(ChangedElement)
 
 
-class MigrationCase(Schema):
+class MigrationCase(Answer):
     id = Int()
     business_key = nullable()
     status = Str()
@@ -110,13 +109,13 @@ class MigrationCase(Schema):
     reason = Str(metadata={"description": "仅 blocked：不能迁移的原因"})
 
 
-class Migration(Schema):
+class Migration(Answer):
     movable = list_of(MigrationCase)
     blocked = list_of(MigrationCase)
     migrated = ma.List(Int())
 
 
-class Scenario(Schema):
+class Scenario(Answer):
     file = Str()
     name = Str()
     description = nullable()
@@ -127,13 +126,13 @@ class Scenario(Schema):
     updated_at = nullable()
 
 
-class ScenarioStored(Schema):
+class ScenarioStored(Answer):
     key = Str()
     name = Str()
     created = Bool()
 
 
-class ScenarioOutcome(Schema):
+class ScenarioOutcome(Answer):
     name = Str()
     file = nullable()
     passed = Bool()

@@ -1,26 +1,25 @@
 """What the supervisor's console and 统计报送 answer, for the OpenAPI document (see app/api/responses.py)."""
 from __future__ import annotations
 
-from marshmallow import Schema
 from marshmallow import fields as ma
 
-from app.api.responses import (VARIABLES, AuditEvent, Bool, InstanceError, Int, OrganisationRef, Str, list_of,
+from app.api.responses import (VARIABLES, Answer, AuditEvent, Bool, InstanceError, Int, OrganisationRef, Str, list_of,
                                nullable)
 
 COUNTS = {"description": "元素编号（或状态）→ 案件数"}
 
 
-class CountByOrganisation(Schema):
+class CountByOrganisation(Answer):
     organisation = ma.Nested(OrganisationRef)
     count = Int()
 
 
-class CountByProcess(Schema):
+class CountByProcess(Answer):
     process_key = Str()
     count = Int()
 
 
-class StuckCategory(Schema):
+class StuckCategory(Answer):
     category = Str()
     name = Str()
     name_en = Str()
@@ -29,13 +28,13 @@ class StuckCategory(Schema):
     by_process = list_of(CountByProcess)
 
 
-class Overview(Schema):
+class Overview(Answer):
     as_of = Str()
     lock_detection = Bool()
     categories = list_of(StuckCategory)
 
 
-class CaseOpenTask(Schema):
+class CaseOpenTask(Answer):
     id = Str()
     element_id = Str()
     name = Str()
@@ -43,7 +42,7 @@ class CaseOpenTask(Schema):
     overdue = Bool()
 
 
-class CaseRow(Schema):
+class CaseRow(Answer):
     id = Int()
     process_key = Str()
     version = Int()
@@ -61,7 +60,7 @@ class CaseRow(Schema):
     open_tasks = list_of(CaseOpenTask)
 
 
-class CasePage(Schema):
+class CasePage(Answer):
     items = list_of(CaseRow)
     total = Int()
     total_capped = Bool(metadata={"description": "total 为计数上限，实际更多"})
@@ -69,14 +68,14 @@ class CasePage(Schema):
     per_page = Int()
 
 
-class DefinitionRef(Schema):
+class DefinitionRef(Answer):
     id = Int()
     key = Str()
     name = Str()
     version = Int()
 
 
-class Wait(Schema):
+class Wait(Answer):
     element_id = Str()
     name = Str()
     kind = Str(metadata={"enum": ["timer", "message"]})
@@ -84,7 +83,7 @@ class Wait(Schema):
     due = nullable()
 
 
-class Diagram(Schema):
+class Diagram(Answer):
     active = ma.List(Str())
     completed = ma.List(Str())
     error = ma.List(Str())
@@ -97,7 +96,7 @@ class Incident(InstanceError):
     data = ma.Dict(allow_none=True)
 
 
-class CaseTask(Schema):
+class CaseTask(Answer):
     id = Str()
     element_id = Str()
     name = Str()
@@ -111,7 +110,7 @@ class CaseTask(Schema):
     completed_by = nullable()
 
 
-class ResetTarget(Schema):
+class ResetTarget(Answer):
     element_id = Str()
     name = Str()
     completed_at = nullable()
@@ -134,7 +133,7 @@ class CaseView(CaseRow):
     audit = list_of(CaseAuditEvent)
 
 
-class ElementCounts(Schema):
+class ElementCounts(Answer):
     definition = ma.Nested(DefinitionRef)
     bpmn_xml = Str()
     statuses = ma.Dict(keys=Str(), values=Int(), metadata=COUNTS)
@@ -142,7 +141,7 @@ class ElementCounts(Schema):
     incidents = ma.Dict(keys=Str(), values=Int(), metadata=COUNTS)
 
 
-class Reassigned(Schema):
+class Reassigned(Answer):
     task_id = Str()
     assignee = nullable()
 
@@ -151,7 +150,7 @@ class PreviewRow(CaseRow):
     applicable = Bool()
 
 
-class BatchPreview(Schema):
+class BatchPreview(Answer):
     operation = Str()
     operation_name = Str()
     as_of = Str()
@@ -160,13 +159,13 @@ class BatchPreview(Schema):
     items = list_of(PreviewRow)
 
 
-class BatchOutcome(Schema):
+class BatchOutcome(Answer):
     id = Int()
     ok = Bool()
     message = Str()
 
 
-class BatchResult(Schema):
+class BatchResult(Answer):
     operation = Str()
     count = Int()
     succeeded = Int()
@@ -174,7 +173,7 @@ class BatchResult(Schema):
 
 
 # ---- 统计报送 (app/services/reporting/stats.py) -------------------------------------------------------------------------
-class Period(Schema):
+class Period(Answer):
     code = Str()
     kind = Str()
     label = Str()
@@ -185,7 +184,7 @@ class Period(Schema):
     due = nullable()
 
 
-class Figures(Schema):
+class Figures(Answer):
     received = Int()
     accepted = Int()
     not_accepted = Int()
@@ -200,7 +199,7 @@ class Figures(Schema):
     major = Int()
 
 
-class CodeName(Schema):
+class CodeName(Answer):
     code = Str()
     name = Str()
 
@@ -214,13 +213,13 @@ class OrganisationFigures(FiguresRow):
     id = Int()
 
 
-class Column(Schema):
+class Column(Answer):
     key = Str()
     label = Str()
     definition = Str()
 
 
-class MajorCase(Schema):
+class MajorCase(Answer):
     instance_id = Int()
     business_key = nullable()
     process = Str()
@@ -232,7 +231,7 @@ class MajorCase(Schema):
     standing = Str()
 
 
-class StatsReport(Schema):
+class StatsReport(Answer):
     period = ma.Nested(Period)
     process_key = nullable()
     processes = list_of(CodeName)

@@ -63,7 +63,8 @@ def _status_change(action, summary: str):
 
 
 for _action, _summary in STATUS_CHANGES.items():
-    api.post(f"/supervision/cases/<int(max=2147483647):instance_id>/{_action.__name__}")(_status_change(_action, _summary))
+    api.post(f"/supervision/cases/<int(max=2147483647):instance_id>/{_action.__name__}")(
+        _status_change(_action, _summary))
 
 
 @api.post("/supervision/cases/<int(max=2147483647):instance_id>/variables")
