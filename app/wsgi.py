@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 from flask import Flask, render_template, request
 from flask.json.provider import DefaultJSONProvider
+from flask_babel import gettext
 
 from app import config
 

@@ -70,7 +70,7 @@ class Error(Schema):
     error = ma.Nested(ErrorDetail, required=True)
 
 
-def _path(rule: str) -> str:
+def openapi_path(rule: str) -> str:
     return _ARGUMENT.sub(lambda m: "{%s}" % m["name"], rule[len(PREFIX):])
 
 
@@ -130,7 +130,7 @@ def build(app: Flask) -> dict:
         if not rule.rule.startswith(PREFIX + "/") or c is None:
             continue
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-            paths.setdefault(_path(rule.rule), {})[method.lower()] = _operation(c, rule.rule)
+            paths.setdefault(openapi_path(rule.rule), {})[method.lower()] = _operation(c, rule.rule)
     for path, operations in paths.items():
         spec.path(path=path, operations=operations)
     return spec.to_dict()

@@ -7,7 +7,7 @@ from pathlib import Path
 from babel.messages.extract import extract_from_file
 from babel.messages.pofile import read_po
 
-from app.api.contract import PREFIX, _path
+from app.api.contract import PREFIX, openapi_path
 
 API = Path(__file__).resolve().parents[2] / "app" / "api"
 PO = API.parent / "web" / "translations" / "en" / "LC_MESSAGES" / "messages.po"
@@ -30,7 +30,7 @@ def _described(doc: dict, schema: dict) -> bool:
 
 def test_every_rule_and_method_is_in_the_document(client):
     doc = client.get(f"{PREFIX}/openapi.json").json
-    routed = {(_path(rule.rule), method.lower()) for rule in client.application.url_map.iter_rules()
+    routed = {(openapi_path(rule.rule), method.lower()) for rule in client.application.url_map.iter_rules()
               if rule.rule.startswith(PREFIX + "/") and rule.rule != f"{PREFIX}/openapi.json"
               for method in rule.methods - {"HEAD", "OPTIONS"}}
     documented = {(path, method) for path, item in doc["paths"].items() for method in item}
