@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 from flask import Flask, render_template, request
 from flask.json.provider import DefaultJSONProvider
+from flask_babel import gettext
 
 from app import config
 
@@ -56,6 +57,6 @@ def create_app() -> Flask:
         if request.path.startswith("/api/"):
             return error_response(err.code, err.name.lower().replace(" ", "_"), HTTP_MESSAGES[err.code])
         own = err.description if err.description != type(err).description else None
-        return render_template("error.html", message=own or HTTP_MESSAGES[err.code]), err.code
+        return render_template("error.html", message=own or gettext(HTTP_MESSAGES[err.code])), err.code
 
     return app

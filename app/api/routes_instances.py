@@ -4,10 +4,12 @@ from __future__ import annotations
 from flask import g, jsonify
 
 from app import db
-from app.api import api
+from app.api import api, responses as r
 from app.auth import login_required
+from app.api.contract import READ_ERRORS, contract
 from app.api.schemas import InstanceQuery, StartRequest
 from app.api.util import body, query
+from app.i18n import N_
 from app.services.inbox import cases
 from app.services.inbox import worklist as inbox
 from app.services.runtime import instances
@@ -18,27 +20,30 @@ MAX_ID = 2**31 - 1  # the id column's range: a larger id names no case (and Post
 
 def _case_id(instance_id: int) -> int:
     if instance_id > MAX_ID:
-        raise NotFound("案件不存在 / no such case")
+        raise NotFound(N_("案件不存在"))
     return instance_id
 
 
 @api.post("/process-instances")
+@contract(N_("发起案件"), r.InstanceSummary, status=201, body=StartRequest)
 @login_required
 def start_instance():
-    data = body(StartRequest)
+    data = body()
     summary = instances.start(data["process_key"], g.user, data["variables"], business_key=data["business_key"])
     return jsonify(summary), 201
 
 
 @api.get("/process-instances")
+@contract(N_("案件列表"), r.InstancePage, query=InstanceQuery, errors=(401, 422))
 @login_required
 def list_instances():
-    args = query(InstanceQuery)
+    args = query()
     with db.transaction(write=False) as s:
         return jsonify(cases.list_instances(s, g.user, **args))
 
 
 @api.get("/process-instances/<int:instance_id>")
+@contract(N_("案件详情"), r.InstanceDetail, errors=READ_ERRORS)
 @login_required
 def get_instance(instance_id: int):
     with db.transaction(write=False) as s:
@@ -47,6 +52,7 @@ def get_instance(instance_id: int):
 
 
 @api.get("/process-instances/<int:instance_id>/history")
+@contract(N_("办理记录"), r.History, errors=READ_ERRORS)
 @login_required
 def instance_history(instance_id: int):
     with db.transaction(write=False) as s:

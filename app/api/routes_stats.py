@@ -5,39 +5,44 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from flask import Response, g, jsonify
-from marshmallow import fields, validate
 
 from app import db
-from app.api import api, openapi
+from app.api import api, responses_supervision as rs
 from app.auth import login_required
-from app.api.schemas import REQ, Strict
+from app.api.contract import contract
+from app.api.marsh import Length, OneOf, Strict, String
+from app.api.schemas import INVALID
 from app.api.util import query
+from app.i18n import N_
 from app.services.people import access
 from app.services.reporting import stats
 from app.services.reporting import stats_export
 
+ERRORS = (401, 403, 422)
+
 
 class StatsQuery(Strict):
-    period = fields.String(required=True, error_messages=REQ, validate=validate.Length(
-        max=20, error="格式应为 2026-10、2026-Q3 或 2026-H2 / bad period"))
-    process_key = fields.String(load_default=None, validate=validate.OneOf(
-        list(stats.RULES), error="可选：" + "、".join(stats.RULES) + " / unknown process"))
+    period = String(required=True, error_messages=INVALID, validate=Length(
+        max=20, error=N_("格式应为 2026-10、2026-Q3 或 2026-H2")))
+    process_key = String(load_default=None, validate=OneOf(list(stats.RULES), error=N_("可选：{choices}"), separator="、"))
 
 
 def _report() -> dict:
-    args = query(StatsQuery)
+    args = query()
     with db.transaction(write=False) as s:
         org_ids = access.supervision_org_ids(s, g.user)
         return stats.report(s, org_ids, args["period"], args["process_key"])
 
 
 @api.get("/supervision/stats")
+@contract(N_("统计报送"), rs.StatsReport, query=StatsQuery, errors=ERRORS)
 @login_required
 def supervision_stats():
     return jsonify(_report())
 
 
 @api.get("/supervision/stats.xlsx")
+@contract(N_("统计报表 Excel"), None, query=StatsQuery, binary=stats_export.XLSX_MIME, errors=ERRORS)
 @login_required
 def supervision_stats_xlsx():
     report = _report()
@@ -45,12 +50,3 @@ def supervision_stats_xlsx():
     return Response(content, mimetype=stats_export.XLSX_MIME, headers={
         "Content-Disposition": f"attachment; filename=stats_{report['period']['code']}.xlsx; "
                                f"filename*=UTF-8''{quote(stats_export.filename(report))}"})
-
-
-_STATS = openapi._op("统计报送 / statistics of a period", params=openapi._params(StatsQuery), errors=(401, 403, 422))
-openapi.register({
-    "/supervision/stats": {"get": _STATS},
-    "/supervision/stats.xlsx": {"get": {**_STATS, "summary": "统计报表 Excel / the statistics as .xlsx", "responses": {
-        **_STATS["responses"], "200": {"description": "成功 / OK", "content": {stats_export.XLSX_MIME: {
-            "schema": {"type": "string", "format": "binary"}}}}}}},
-})

@@ -5,32 +5,37 @@ from __future__ import annotations
 from flask import g, jsonify
 
 from app import db
-from app.api import api, openapi
+from app.api import api, responses as r, responses_supervision as rs
 from app.auth import login_required
+from app.api.contract import READ_ERRORS, contract
 from app.api.schemas import (BatchPreviewRequest, BatchRequest, CaseSearchQuery, OverviewQuery, ReassignRequest,
                              ReasonRequest, ResetRequest, VariablesRequest)
 from app.api.util import body, query
+from app.i18n import N_
 from app.services.supervision import repairs
 from app.services.supervision import console as supervision
 
 
 @api.get("/supervision/overview")
+@contract(N_("卡滞案件概览"), rs.Overview, query=OverviewQuery, errors=(401, 403, 422))
 @login_required
 def supervision_overview():
-    args = query(OverviewQuery)
+    args = query()
     with db.transaction(write=False) as s:
         return jsonify(supervision.overview(s, g.user, **args))
 
 
 @api.get("/supervision/cases")
+@contract(N_("案件检索"), rs.CasePage, query=CaseSearchQuery, errors=READ_ERRORS + (422,))
 @login_required
 def supervision_cases():
-    args = query(CaseSearchQuery)
+    args = query()
     with db.transaction(write=False) as s:
         return jsonify(supervision.search(s, g.user, **args))
 
 
 @api.get("/supervision/cases/<int(max=2147483647):instance_id>")
+@contract(N_("案件全貌"), rs.CaseView, errors=READ_ERRORS)
 @login_required
 def supervision_case(instance_id: int):
     with db.transaction(write=False) as s:
@@ -38,83 +43,66 @@ def supervision_case(instance_id: int):
 
 
 @api.get("/supervision/definitions/<int(max=2147483647):definition_id>/counts")
+@contract(N_("流程图各环节的在办数与出错数"), rs.ElementCounts, errors=READ_ERRORS)
 @login_required
 def supervision_element_counts(definition_id: int):
     with db.transaction(write=False) as s:
         return jsonify(supervision.element_counts(s, g.user, definition_id))
 
 
-def _status_change(action):
+STATUS_CHANGES = {repairs.retry: N_("重试"), repairs.suspend: N_("挂起"), repairs.resume: N_("恢复"),
+                  repairs.cancel: N_("撤销")}
+
+
+def _status_change(action, summary: str):
     def view(instance_id: int):
-        data = body(ReasonRequest)
+        data = body()
         return jsonify(action(instance_id, g.user, data["reason"], data["expected_version"]))
     view.__name__ = f"supervision_{action.__name__}"
-    return login_required(view)
+    return contract(summary, r.InstanceSummary, body=ReasonRequest)(login_required(view))
 
 
-for _action in (repairs.retry, repairs.suspend, repairs.resume, repairs.cancel):
-    api.post(f"/supervision/cases/<int(max=2147483647):instance_id>/{_action.__name__}")(_status_change(_action))
+for _action, _summary in STATUS_CHANGES.items():
+    api.post(f"/supervision/cases/<int(max=2147483647):instance_id>/{_action.__name__}")(
+        _status_change(_action, _summary))
 
 
 @api.post("/supervision/cases/<int(max=2147483647):instance_id>/variables")
+@contract(N_("修改变量"), r.InstanceSummary, body=VariablesRequest)
 @login_required
 def supervision_set_variables(instance_id: int):
-    data = body(VariablesRequest)
+    data = body()
     return jsonify(repairs.set_variables(instance_id, g.user, data["changes"], data["reason"], data["expected_version"]))
 
 
 @api.post("/supervision/cases/<int(max=2147483647):instance_id>/reset")
+@contract(N_("回退到已办环节"), r.InstanceSummary, body=ResetRequest)
 @login_required
 def supervision_reset(instance_id: int):
-    data = body(ResetRequest)
+    data = body()
     return jsonify(repairs.reset(instance_id, g.user, data["element_id"], data["reason"], data["expected_version"]))
 
 
 @api.post("/supervision/tasks/<task_id>/reassign")
+@contract(N_("改派任务"), rs.Reassigned, body=ReassignRequest)
 @login_required
 def supervision_reassign(task_id: str):
-    data = body(ReassignRequest)
+    data = body()
     return jsonify(repairs.reassign(task_id, g.user, data["username"], data["reason"]))
 
 
 @api.post("/supervision/batch/preview")
+@contract(N_("批量操作预览"), rs.BatchPreview, body=BatchPreviewRequest)
 @login_required
 def supervision_batch_preview():
-    data = body(BatchPreviewRequest)
+    data = body()
     return jsonify(repairs.batch_preview(g.user, data["operation"], data["filter"]))
 
 
 @api.post("/supervision/batch")
+@contract(N_("批量操作"), rs.BatchResult, body=BatchRequest)
 @login_required
 def supervision_batch():
-    data = body(BatchRequest)
+    data = body()
     return jsonify(repairs.batch_execute(g.user, data["operation"], data["instance_ids"], data["confirm_count"],
                                          data["reason"], data["username"]))
-
-
-_ID = {"name": "instance_id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}}
-_READ_ERRORS = (401, 403, 404, 422)
-openapi.register({
-    "/supervision/overview": {"get": openapi._op("卡滞案件概览 / stuck cases by category", params=openapi._params(OverviewQuery),
-                                                 errors=(401, 403, 422))},
-    "/supervision/cases": {"get": openapi._op("案件检索 / case search", params=openapi._params(CaseSearchQuery),
-                                              errors=_READ_ERRORS)},
-    "/supervision/cases/{instance_id}": {"get": {**openapi._op("案件全貌 / a case in full", errors=(401, 403, 404)),
-                                                 "parameters": [_ID]}},
-    "/supervision/definitions/{definition_id}/counts": {"get": {
-        **openapi._op("流程图各环节的在办数与出错数 / per-element counts", errors=(401, 403, 404)),
-        "parameters": [{"name": "definition_id", "in": "path", "required": True,
-                        "schema": {"type": "integer", "minimum": 1}}]}},
-    **{f"/supervision/cases/{{instance_id}}/{verb}": {"post": {**openapi._op(summary, body=openapi._schema(ReasonRequest)),
-                                                               "parameters": [_ID]}}
-       for verb, summary in (("retry", "重试 / retry"), ("suspend", "挂起 / suspend"), ("resume", "恢复 / resume"),
-                             ("cancel", "撤销 / cancel"))},
-    "/supervision/cases/{instance_id}/variables": {"post": {
-        **openapi._op("修改变量 / edit variables", body=openapi._schema(VariablesRequest)), "parameters": [_ID]}},
-    "/supervision/cases/{instance_id}/reset": {"post": {
-        **openapi._op("回退到已办环节 / move the token back", body=openapi._schema(ResetRequest)), "parameters": [_ID]}},
-    "/supervision/tasks/{task_id}/reassign": {"post": {
-        **openapi._op("改派任务 / reassign a task", body=openapi._schema(ReassignRequest)), "parameters": [openapi.TASK_ID]}},
-    "/supervision/batch/preview": {"post": openapi._op("批量操作预览 / batch preview", body=openapi._schema(BatchPreviewRequest))},
-    "/supervision/batch": {"post": openapi._op("批量操作 / batch operation", body=openapi._schema(BatchRequest))},
-})

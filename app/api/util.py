@@ -1,19 +1,21 @@
-"""Reading request bodies and query strings through marshmallow schemas."""
+"""Reading request bodies and query strings through the schemas the view's contract declares (app/api/contract.py)."""
 from __future__ import annotations
 
 from flask import request
 
+from app.api.contract import declared
+from app.i18n import N_
 from app.services.errors import BadRequest
 
 
-def body(schema_cls) -> dict:
+def body() -> dict:
     data = request.get_json(silent=True)
     if data is None:
-        raise BadRequest("请求体应为 JSON（Content-Type: application/json） / body must be JSON")
+        raise BadRequest(N_("请求体应为 JSON（Content-Type: application/json）"))
     if not isinstance(data, dict):
-        raise BadRequest("请求体应为 JSON 对象 / body must be a JSON object")
-    return schema_cls().load(data)
+        raise BadRequest(N_("请求体应为 JSON 对象"))
+    return declared().body().load(data)
 
 
-def query(schema_cls) -> dict:
-    return schema_cls().load(request.args.to_dict())
+def query() -> dict:
+    return declared().query().load(request.args.to_dict())
