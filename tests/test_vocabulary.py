@@ -12,7 +12,7 @@ from app.models import ProcessInstance, Role
 from app.vocabulary import (ASSIGNERS, DESIGNERS, INSTANCE_STATUS_LABELS, OPEN_STATUSES, ROLE_LABELS, SUPERVISORS,
                             TASK_STATE_LABELS, InstanceStatus, RoleCode, TaskState, role_label, status_label,
                             task_state_label)
-from tests.web.test_translations import PO
+from tests.test_i18n import PO
 
 
 def test_members_are_the_plain_stored_words():

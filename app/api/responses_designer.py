@@ -4,10 +4,10 @@ from __future__ import annotations
 from marshmallow import fields as ma
 
 from app.api.responses import Answer, Bool, Int, Str, list_of, nullable
-from app.services.design.drafts import STATUSES
+from app.vocabulary import InstanceStatus
 
 FORMS = {"description": "表单键 → form-js 表单定义"}
-InstanceCounts = Answer.from_dict({s: Int() for s in STATUSES}, name="InstanceCounts")
+InstanceCounts = Answer.from_dict({s: Int() for s in InstanceStatus}, name="InstanceCounts")
 
 
 class Problem(Answer):
