@@ -1,5 +1,5 @@
 """Every error leaves the API in one shape, with a Chinese message a clerk can act on (English through the catalogue
-when the user chose English). Validation messages arrive as Chinese templates from app/api/marsh.py."""
+when the user chose English). Validation messages arrive as Chinese templates from app/services/fields.py."""
 from __future__ import annotations
 
 import logging

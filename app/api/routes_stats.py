@@ -10,7 +10,7 @@ from app import db
 from app.api import api, responses_supervision as rs
 from app.auth import login_required
 from app.api.contract import contract
-from app.api.marsh import Length, OneOf, Strict, String
+from app.services.fields import Length, OneOf, Strict, String
 from app.api.schemas import INVALID
 from app.api.util import query
 from app.i18n import N_

@@ -1,7 +1,7 @@
 """Request bodies and query strings, validated with marshmallow (unknown keys are refused, messages in Chinese)."""
 from __future__ import annotations
 
-from app.api.marsh import Boolean, Dict, Integer, Length, List, Nested, OneOf, Range, Strict, String
+from app.services.fields import Boolean, Dict, Integer, Length, List, Nested, OneOf, Range, Strict, String
 from app.i18n import N_
 from app.services.inbox.worklist import LISTED_STATES
 from app.services.supervision.filters import CaseFilter, CaseSearchQuery  # noqa: F401  (routes_supervision reads it here)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import validate
 
-from app.api.marsh import Boolean, Dict, Integer, Length, List, Range, Strict, String
+from app.services.fields import Boolean, Dict, Integer, Length, List, Range, Strict, String
 from app.api.schemas import INVALID
 from app.i18n import N_
 from app.services.design import drafts, scenarios

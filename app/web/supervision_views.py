@@ -11,6 +11,7 @@ from marshmallow import ValidationError
 
 from app import db
 from app.auth import check_csrf, page_login_required
+from app.i18n import render
 from app.services.people import access
 from app.services.supervision import repairs
 from app.services.supervision import console as supervision
@@ -81,7 +82,7 @@ def supervision_batch_page():
                                        int(confirm) if confirm.isdigit() else -1, request.form.get("reason", ""),
                                        request.form.get("username") or None)
     except ServiceError as err:
-        flash(err.message, "error")
+        flash(err.text.render(_), "error")
         return redirect(url_for("web.supervision_cases_page"))
     return render_template("supervision/batch.html", preview=None, result=result, query={})
 
@@ -122,7 +123,7 @@ def supervision_case_action(instance_id: int, action: str):
         else:
             flash(done[action], "ok")
     except ServiceError as err:
-        flash(err.message + "".join(f"（{v}）" for v in err.fields.values()), "error")
+        flash(err.text.render(_) + "".join(f"（{v}）" for v in render(err.fields, _).values()), "error")
     return redirect(url_for("web.supervision_case_page", instance_id=instance_id))
 
 
@@ -145,7 +146,7 @@ def _filters(schema_cls, raw: dict) -> tuple[dict, dict]:
         labels = {"started_from": _("受理日期起"), "started_to": _("受理日期止"), "version": _("版本"), "page": _("页码")}
         messages = err.messages if isinstance(err.messages, dict) else {}
         return {**raw, "page": 1, "per_page": 20}, {
-            k: f"{labels.get(k, k)}：{(v[0] if isinstance(v, list) else v)}" for k, v in messages.items()}
+            k: f"{labels.get(k, k)}：{render(v[0] if isinstance(v, list) else v, _)}" for k, v in messages.items()}
 
 
 def _json_object(text: str) -> dict:

@@ -88,7 +88,7 @@ def inbox_page():
         try:
             result = inbox.list_tasks(s, g.user, page=page, per_page=20, **args)
         except ServiceError as err:
-            flash(err.message, "error")
+            flash(err.text.render(_), "error")
             result = inbox.list_tasks(s, g.user, page=1, per_page=20)
         filters = pages.saved_filters(s, g.user)
         processes = pages.process_names(s)
@@ -128,7 +128,7 @@ def save_filter():
         collab.save_filter(g.user, request.form.get("name", ""), query, shared=bool(request.form.get("shared")))
         flash(_("筛选已保存"), "ok")
     except ServiceError as err:
-        flash(err.message, "error")
+        flash(err.text.render(_), "error")
     return redirect(url_for("web.inbox_page", **query))
 
 
@@ -140,7 +140,7 @@ def delete_filter(filter_id: int):
         collab.delete_filter(g.user, filter_id)
         flash(_("筛选已删除"), "ok")
     except ServiceError as err:
-        flash(err.message, "error")
+        flash(err.text.render(_), "error")
     return redirect(url_for("web.inbox_page"))
 
 
@@ -192,7 +192,7 @@ def task_action(task_id: str, action: str):
         else:
             return render_template("error.html", message=_("不支持的操作")), 404
     except ServiceError as err:
-        flash(err.message, "error")
+        flash(err.text.render(_), "error")
     return redirect(url_for("web.task_page", task_id=task_id))
 
 

@@ -58,7 +58,10 @@ def test_each_user_supervises_exactly_their_scope(username, user_org, roles, pla
 def test_errors_follow_the_api_conventions(approval_case, client, login):
     h = login("supervisor1")
     res = client.get("/api/v1/supervision/cases?started_from=2026-13-01", headers=h)
-    assert res.status_code == 422 and "started_from" in res.json["error"]["fields"]
+    assert res.status_code == 422 and res.json["error"]["fields"] == {"started_from": "日期格式应为 YYYY-MM-DD"}
+    res = client.get("/api/v1/supervision/cases?status=open&per_page=0", headers=h)
+    assert res.status_code == 422 and res.json["error"]["fields"] == {
+        "status": "可选值：running, error, suspended, completed, cancelled", "per_page": "应在 1 到 200 之间"}
     res = client.get("/api/v1/supervision/cases?version=1", headers=h)
     assert res.status_code == 422 and "version" in res.json["error"]["fields"]
     res = client.post(f"/api/v1/supervision/cases/{approval_case['id']}/suspend", headers=h, json={})

@@ -1,6 +1,6 @@
-"""marshmallow speaking to a clerk: the request schemas' fields, schema base and validators carry Chinese N_ templates
-(with marshmallow's own {placeholders}) in place of marshmallow's English defaults. Validators answer with a `Text`, so
-the API's error handler renders every message through the catalogue (English on request), with no translation table."""
+"""marshmallow speaking to a clerk: fields, a schema base and validators with Chinese N_ templates (marshmallow's own
+{placeholders}) in place of its English defaults, for every input schema (the API's, the supervisor's search filters).
+Validators answer with a `Text`, so each surface renders the message through the catalogue, with no translation table."""
 from __future__ import annotations
 
 from marshmallow import RAISE, Schema, fields, validate
