@@ -22,7 +22,6 @@ class CountByProcess(Answer):
 class StuckCategory(Answer):
     category = Str()
     name = Str()
-    name_en = Str()
     total = Int()
     by_organisation = list_of(CountByOrganisation)
     by_process = list_of(CountByProcess)

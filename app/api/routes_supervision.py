@@ -3,6 +3,7 @@ administrators only, within their organisation scope (the services check both)."
 from __future__ import annotations
 
 from flask import g, jsonify
+from flask_babel import gettext
 
 from app import db
 from app.api import api, responses as r, responses_supervision as rs
@@ -22,7 +23,10 @@ from app.services.supervision import console as supervision
 def supervision_overview():
     args = query()
     with db.transaction(write=False) as s:
-        return jsonify(supervision.overview(s, g.user, **args))
+        overview = supervision.overview(s, g.user, **args)
+    for category in overview["categories"]:
+        category["name"] = gettext(category["name"])  # a catalogue label: in the caller's language
+    return jsonify(overview)
 
 
 @api.get("/supervision/cases")

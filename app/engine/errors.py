@@ -16,12 +16,6 @@ class Problem:
         return {"element_id": self.element_id, "line": self.line, "message": self.message, "file": self.file}
 
 
-class DefinitionInvalid(Exception):
-    def __init__(self, problems: list[Problem]):
-        super().__init__("; ".join(p.message for p in problems))
-        self.problems = problems
-
-
 @dataclass
 class Incident:
     """A failure while running an instance: a script error, a bad expression or an uncaught BPMN error event."""

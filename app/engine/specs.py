@@ -15,6 +15,7 @@ from app.i18n import N_
 # the platform needs to know about a process that is the process's own business, not the platform's.
 BUSINESS_KEY_PREFIX = "businessKeyPrefix"  # the 案号 prefix: 调 gives 调〔2026〕00001号 (none: the process key)
 SEARCHABLE = "searchable"  # "applicant_name:申请人, dispute_type:纠纷类型": variables indexed for the case search
+PARTY_NAMES = "partyNames"  # "applicant_name, enterprise_name": searchable variables naming a party (name search)
 
 
 @dataclass
@@ -30,6 +31,7 @@ class ParsedDefinition:
     forms: dict = field(default_factory=dict)                 # the forms deployed with it
     business_key_prefix: str = ""                             # the process's 案号 prefix
     searchable: dict[str, str] = field(default_factory=dict)  # variable -> the label the search form shows
+    party_names: tuple[str, ...] = ()                         # the searchable variables that name a party
 
 
 def executable_process(root: etree._Element) -> etree._Element | None:
@@ -68,6 +70,11 @@ def searchable_variables(value: str) -> dict[str, str]:
     return found
 
 
+def party_name_variables(value: str) -> tuple[str, ...]:
+    """The `partyNames` property read: the variable names, in the order written."""
+    return tuple(name.strip() for name in value.split(",") if name.strip())
+
+
 def parse_definition(bpmn_xml: str | bytes, filename: str = "process.bpmn") -> ParsedDefinition:
     """Parse with schema validation; raises xml_safety.XmlRejected or SpiffWorkflow ValidationException."""
     root = xml_safety.parse(bpmn_xml)
@@ -90,6 +97,7 @@ def parse_definition(bpmn_xml: str | bytes, filename: str = "process.bpmn") -> P
         lines=element_lines(root),
         business_key_prefix=own.get(BUSINESS_KEY_PREFIX, "").strip() or key,
         searchable=searchable_variables(own.get(SEARCHABLE, "")),
+        party_names=party_name_variables(own.get(PARTY_NAMES, "")),
     )
 
 

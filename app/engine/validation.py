@@ -11,8 +11,8 @@ from app.engine import flow_lint, xml_safety
 from app.engine.bpmn_elements import B, EXPRESSION_PROPERTIES, S, properties
 from app.engine.errors import Problem
 from app.engine.sandbox import check_source
-from app.engine.specs import (BUSINESS_KEY_PREFIX, SEARCHABLE, ParsedDefinition, executable_process, parse_definition,
-                              searchable_variables)
+from app.engine.specs import (BUSINESS_KEY_PREFIX, PARTY_NAMES, SEARCHABLE, ParsedDefinition, executable_process,
+                              parse_definition, party_name_variables, searchable_variables)
 from app.i18n import N_
 
 DI_NS = "http://www.omg.org/spec/BPMN/20100524/DI"
@@ -121,14 +121,19 @@ def _lint(root, forms, role_names, filename, form_checker) -> list[Problem]:
 
 
 def _process_property_problems(process, filename: str) -> list[Problem]:
-    """The process's own properties (specs.BUSINESS_KEY_PREFIX, specs.SEARCHABLE) must be usable as written."""
+    """The process's own properties (specs.BUSINESS_KEY_PREFIX, SEARCHABLE, PARTY_NAMES) must be usable as written."""
     own, found = properties(process), []
     where = {"element_id": (process.get("id") or "")[:200] or None, "line": process.sourceline, "file": filename}
     if len(own.get(BUSINESS_KEY_PREFIX, "").strip()) > MAX_PREFIX_LENGTH:
         found.append(Problem(N_("流程属性 businessKeyPrefix（案号前缀）最多 20 个字符"), **where))
-    if any(not VARIABLE_NAME.match(name) for name in searchable_variables(own.get(SEARCHABLE, ""))):
+    searchable = searchable_variables(own.get(SEARCHABLE, ""))
+    if any(not VARIABLE_NAME.match(name) for name in searchable):
         found.append(Problem(N_("流程属性 searchable（可检索变量）应写作“变量名:标签, 变量名:标签”，变量名为字母开头的英文标识符"),
                              **where))
+    unindexed = [n for n in party_name_variables(own.get(PARTY_NAMES, "")) if n not in searchable]
+    if unindexed:
+        found.append(Problem(N_("流程属性 partyNames（当事人名称变量）中的 {names} 不在 searchable 中，无法按名称检索").format(
+            names="、".join(unindexed)), **where))
     return found
 
 

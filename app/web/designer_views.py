@@ -12,7 +12,7 @@ from flask import g, render_template, request
 from app import db
 from app.auth import page_login_required
 from app.i18n import N_
-from app.services.design import drafts as designs
+from app.services.design import permissions
 from app.services.people import accounts as people
 from app.services.design.drafts import KEY_PATTERN  # a process key or a form key: the same pattern everywhere
 from app.services.errors import NotFound
@@ -22,14 +22,14 @@ from app.web import web
 @web.app_context_processor
 def _designer_globals():
     user = g.get("user")
-    return {"can_design": bool(user and designs.may_design(user))}
+    return {"can_design": bool(user and permissions.may_design(user))}
 
 
 def designer_required(view):
     """Under @page_login_required: everyone but designers and administrators gets the 403 page."""
     @wraps(view)
     def wrapper(*args, **kwargs):
-        designs.require_designer(g.user)
+        permissions.require_designer(g.user)
         return view(*args, **kwargs)
     return wrapper
 

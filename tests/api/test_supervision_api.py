@@ -99,6 +99,7 @@ def test_case_view_repairs_and_batch_over_http(approval_case, client, login):
     assert res.status_code == 200 and res.json["succeeded"] == 1
     overview = client.get("/api/v1/supervision/overview", headers=h).json
     assert {c["category"]: c["total"] for c in overview["categories"]}["suspended"] == 1
+    assert {c["category"]: c["name"] for c in overview["categories"]}["past_limit"] == "超过法定期限未推进"
     definition_id = client.get(f"/api/v1/supervision/cases/{approval_case['id']}", headers=h).json["definition"]["id"]
     counts = client.get(f"/api/v1/supervision/definitions/{definition_id}/counts", headers=h).json
     assert counts["active"] == {"ut_register": 1} and counts["statuses"] == {"suspended": 1}

@@ -19,20 +19,24 @@ def with_process_properties(xml: str, **props: str) -> str:
             f"</spiffworkflow:properties></bpmn:extensionElements>{rest}")
 
 
-@pytest.mark.parametrize("key, prefix, some_searchable", [
-    ("mediation", "调", {"applicant_name": "申请人", "dispute_type": "纠纷类型", "major_case": "重大案件（true/false）"}),
-    ("compensation", "补", {"enterprise_name": "企业名称", "credit_code": "统一社会信用代码"}),
-    ("petition_to_review", "访复", {"applicant_id_number": "身份证号码", "respondent_agency": "被申请机关"}),
+@pytest.mark.parametrize("key, prefix, some_searchable, party_names", [
+    ("mediation", "调", {"applicant_name": "申请人", "dispute_type": "纠纷类型", "major_case": "重大案件（true/false）"},
+     ("applicant_name", "enterprise_name")),
+    ("compensation", "补", {"enterprise_name": "企业名称", "credit_code": "统一社会信用代码"},
+     ("applicant_name", "enterprise_name")),
+    ("petition_to_review", "访复", {"applicant_id_number": "身份证号码", "respondent_agency": "被申请机关"},
+     ("applicant_name",)),
 ])
-def test_the_shipped_processes_declare_their_prefix_and_searchable_variables(key, prefix, some_searchable):
+def test_the_shipped_processes_declare_their_prefix_and_searchable_variables(key, prefix, some_searchable, party_names):
     parsed = parse_definition((config.PROCESSES_DIR / f"{key}.bpmn").read_bytes())
     assert parsed.business_key_prefix == prefix
     assert some_searchable.items() <= parsed.searchable.items()
+    assert parsed.party_names == party_names
 
 
 def test_a_diagram_without_properties_uses_its_key_and_indexes_nothing():
     parsed = parse_definition(SINGLE)
-    assert parsed.business_key_prefix == "single_task" and parsed.searchable == {}
+    assert parsed.business_key_prefix == "single_task" and parsed.searchable == {} and parsed.party_names == ()
 
 
 def test_properties_of_a_task_are_not_the_process_s():
@@ -43,9 +47,11 @@ def test_properties_of_a_task_are_not_the_process_s():
 
 
 def test_declared_properties_are_read():
-    parsed = parse_definition(with_process_properties(SINGLE, businessKeyPrefix=" 单 ", searchable="a:甲, b ,, c:"))
+    parsed = parse_definition(with_process_properties(SINGLE, businessKeyPrefix=" 单 ", searchable="a:甲, b ,, c:",
+                                                  partyNames=" a,, c "))
     assert parsed.business_key_prefix == "单"
     assert list(parsed.searchable.items()) == [("a", "甲"), ("b", "b"), ("c", "c")]
+    assert parsed.party_names == ("a", "c")
 
 
 def test_searchable_value_format():

@@ -25,3 +25,9 @@ def test_a_prefix_too_long_for_a_business_key_is_reported_at_the_process():
 def test_a_searchable_entry_that_is_not_a_variable_name_is_reported():
     assert any("searchable" in m for m in messages(with_process_properties(SINGLE, searchable="申请人, ok")))
     assert any("searchable" in m for m in messages(with_process_properties(SINGLE, searchable="1st:x")))
+
+
+def test_a_party_name_the_search_does_not_index_is_reported():
+    assert messages(with_process_properties(SINGLE, searchable="applicant_name:申请人", partyNames="applicant_name")) == []
+    assert messages(with_process_properties(SINGLE, searchable="applicant_name:申请人", partyNames="applicant_name, x")) \
+        == ["流程属性 partyNames（当事人名称变量）中的 x 不在 searchable 中，无法按名称检索"]

@@ -21,7 +21,7 @@ from app.engine.errors import Problem
 from app.i18n import N_
 from app.models import DesignDraft, ProcessDefinition, ProcessInstance, User
 from app.services.design import deployments
-from app.services.design.permissions import designer, may_design, require_designer  # noqa: F401 (the surfaces' guards)
+from app.services.design.permissions import designer
 from app.services.runtime.commands import audit
 from app.services.runtime.unit_of_work import UnitOfWork, run
 from app.services.errors import Conflict, ErrorCode, Invalid, NotFound, TooLarge

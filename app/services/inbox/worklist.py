@@ -29,7 +29,6 @@ _ORDER_ON = {  # the same orders on any selectable with these columns (the task 
     "-completed_at": lambda t: (t.c.completed_at.desc(), t.c.id),
 }
 SORTS = {name: order(Task.__table__) for name, order in _ORDER_ON.items()}
-TEXT_FIELDS = ("applicant_name", "enterprise_name")
 
 
 def visibility_branches(session: Session, user: User) -> list:
@@ -83,7 +82,7 @@ def list_tasks(session: Session, user: User, scope: str = "candidate", status: s
         pattern = f"%{q.strip()}%"
         filters.append(Task.instance_id.in_(
             select(ProcessInstance.id).where(ProcessInstance.business_key.like(pattern)).union(
-                select(InstanceVariable.instance_id).where(InstanceVariable.name.in_(TEXT_FIELDS),
+                select(InstanceVariable.instance_id).where(InstanceVariable.name.in_(commands.party_name_variables(session)),
                                                            InstanceVariable.value.like(pattern)))))
     head = page * per_page
     columns = (Task.id, Task.due_at, Task.priority, Task.created_at, Task.completed_at)

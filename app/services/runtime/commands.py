@@ -44,6 +44,18 @@ def parsed_definition(session: Session, definition_id: int) -> ParsedDefinition:
         .where(ProcessDefinition.id == definition_id)).one())
 
 
+def latest_definitions(session: Session) -> list[ParsedDefinition]:
+    """The latest version of each process, parsed (cached): what the search forms offer is what these declare."""
+    ids = session.execute(select(func.max(ProcessDefinition.id)).group_by(ProcessDefinition.key)
+                          .order_by(ProcessDefinition.key)).scalars()
+    return [parsed_definition(session, definition_id) for definition_id in ids]
+
+
+def party_name_variables(session: Session) -> set[str]:
+    """The variables that name a party (applicant, enterprise …) in any process: where a search by name looks."""
+    return {name for parsed in latest_definitions(session) for name in parsed.party_names}
+
+
 def lock_instance(session: Session, instance_id: int, expected_version: int | None = None,
                   not_found: str | None = None) -> ProcessInstance:
     """The instance row, locked for this transaction (PostgreSQL row lock; SQLite took the write lock at BEGIN).

@@ -21,17 +21,16 @@ from app.services.errors import Invalid, NotFound
 from app.services.supervision.permissions import scoped_instance
 from app.vocabulary import PENDING_TASK_STATES, InstanceStatus, TaskState
 
-CATEGORIES = {  # code -> (中文, English)
-    "error": ("出错待处理", "Error (incident)"),
-    "overdue_task": ("任务逾期", "Overdue task"),
-    "past_limit": ("超过法定期限未推进", "Past a statutory limit"),
-    "stalled": ("停滞（无待办、无定时器、无待收消息）", "Stalled"),
-    "long_locked": ("长时间锁定", "Locked too long"),
-    "suspended": ("已挂起", "Suspended"),
+CATEGORIES = {  # code -> its label (a catalogue msgid)
+    "error": N_("出错待处理"),
+    "overdue_task": N_("任务逾期"),
+    "past_limit": N_("超过法定期限未推进"),
+    "stalled": N_("停滞（无待办、无定时器、无待收消息）"),
+    "long_locked": N_("长时间锁定"),
+    "suspended": N_("已挂起"),
 }
 TIMER_GRACE = timedelta(minutes=10)  # the worker fires due timers within seconds; later than this, nobody did
 LOCK_LIMIT = timedelta(minutes=2)    # a command holds an instance row for milliseconds
-NAME_FIELDS = ("applicant_name", "enterprise_name")
 COUNT_CAP = 1_000                     # totals above this read "1000+": counting a million rows serves nobody
 
 
@@ -80,7 +79,7 @@ def overview(session: Session, user: User, process_key: str | None = None) -> di
     now = clock.now()
     orgs = people.org_names(session, scope)
     result = []
-    for code, (name, name_en) in CATEGORIES.items():
+    for code, name in CATEGORIES.items():
         condition = category_condition(session, code, now)
         query = (select(ProcessInstance.process_key, ProcessInstance.organisation_id, func.count())
                  .where(ProcessInstance.organisation_id.in_(scope), condition)
@@ -92,7 +91,7 @@ def overview(session: Session, user: User, process_key: str | None = None) -> di
         for key, org_id, count in session.execute(query):
             by_process[key] = by_process.get(key, 0) + count
             by_org[org_id] = by_org.get(org_id, 0) + count
-        result.append({"category": code, "name": name, "name_en": name_en, "total": sum(by_process.values()),
+        result.append({"category": code, "name": name, "total": sum(by_process.values()),
                        "by_process": [{"process_key": k, "count": v} for k, v in sorted(by_process.items())],
                        "by_organisation": [{"organisation": orgs.get(k), "count": v}
                                            for k, v in sorted(by_org.items(), key=lambda kv: -kv[1])]})
@@ -144,7 +143,7 @@ def filtered_query(session: Session, user: User, status=None, process_key=None, 
         query = query.where(pi.started_at < clock.beijing_start(started_to + timedelta(days=1)))
     if name:
         query = query.where(pi.id.in_(select(InstanceVariable.instance_id).where(
-            InstanceVariable.name.in_(NAME_FIELDS), InstanceVariable.value.like(_prefix(name), escape="\\"))))
+            InstanceVariable.name.in_(commands.party_name_variables(session)), InstanceVariable.value.like(_prefix(name), escape="\\"))))
     if variable:
         offered = searchable_variables(session)
         if variable not in offered:
@@ -249,11 +248,8 @@ def searchable_variables(session: Session) -> dict[str, str]:
     """The variables the case search offers, with their labels: those the latest version of each process declares
     searchable (a variable several processes declare keeps the label of the first by key)."""
     offered: dict[str, str] = {}
-    latest: dict[str, int] = {}
-    for d in definitions(session):  # by key, newest version first
-        latest.setdefault(d["key"], d["id"])
-    for definition_id in latest.values():
-        for name, label in commands.parsed_definition(session, definition_id).searchable.items():
+    for parsed in commands.latest_definitions(session):
+        for name, label in parsed.searchable.items():
             offered.setdefault(name, label)
     return offered
 

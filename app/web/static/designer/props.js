@@ -502,7 +502,10 @@
         }), T.business_key_prefix_hint),
         this.field(T.searchable, this.code('searchable', this.getProp(proc, 'searchable'), value => {
           this.commit(() => this.setProp(element, proc, 'searchable', value));
-        }, 3, true), T.searchable_hint));
+        }, 3, true), T.searchable_hint),
+        this.field(T.party_names, this.input('partyNames', this.getProp(proc, 'partyNames'), value => {
+          this.commit(() => this.setProp(element, proc, 'partyNames', value));
+        }), T.party_names_hint));
     }
   }
 
