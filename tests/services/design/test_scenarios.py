@@ -13,7 +13,7 @@ from app.models import AuditEvent, ProcessDefinition, ProcessInstance
 from app.services.design import scenario_run, scenarios
 from app.services.errors import Invalid, NotFound
 from tests.conftest import BPMN_DIR
-from tests.services.test_messages import english
+from tests.test_i18n import english
 
 SINGLE = (BPMN_DIR / "single.bpmn").read_text()
 FORMS = {"simple_done": json.loads((BPMN_DIR / "forms" / "simple_done.json").read_text())}
