@@ -46,9 +46,13 @@ def current_token() -> str | None:
 
 
 def sign_in(token: str) -> None:
-    """Start a fresh page session for a token just issued (a new CSRF token is made on the next page)."""
+    """Start a fresh page session for a token just issued (a new CSRF token is made on the next page); the language
+    chosen before signing in stays."""
+    language = session.get("lang")
     session.clear()
     session["token"] = token
+    if language:
+        session["lang"] = language
 
 
 def sign_out() -> None:

@@ -105,3 +105,11 @@ def test_sign_in_messages_in_english(web):
     assert bad.status_code == 401 and "Wrong username or password" in bad.get_data(as_text=True)
     expired = web.post("/login", data={"username": "intake1", "password": "jiefen-demo"})
     assert expired.status_code == 400 and "The page has expired" in expired.get_data(as_text=True)
+
+
+def test_the_language_chosen_before_signing_in_stays(web):
+    web.get("/lang/en")
+    page = web.get("/login").get_data(as_text=True)
+    res = web.post("/login", data={"username": "intake1", "password": "jiefen-demo", "csrf": csrf(page)},
+                   follow_redirects=True)
+    assert res.status_code == 200 and "My tasks" in res.get_data(as_text=True)
