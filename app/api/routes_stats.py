@@ -2,13 +2,12 @@
 Only supervisors, 司法局 staff and administrators, over the organisations they supervise."""
 from __future__ import annotations
 
-from urllib.parse import quote
-
-from flask import Response, g, jsonify
+from flask import g, jsonify
 
 from app import db
 from app.api import api, responses_supervision as rs
 from app.auth import login_required
+from app.http import download
 from app.api.contract import contract
 from app.services.fields import Length, OneOf, Strict, String
 from app.api.schemas import INVALID
@@ -47,6 +46,4 @@ def supervision_stats():
 def supervision_stats_xlsx():
     report = _report()
     content = stats_export.to_xlsx(report, unit=g.user.organisation.name)
-    return Response(content, mimetype=stats_export.XLSX_MIME, headers={
-        "Content-Disposition": f"attachment; filename=stats_{report['period']['code']}.xlsx; "
-                               f"filename*=UTF-8''{quote(stats_export.filename(report))}"})
+    return download(content, stats_export.XLSX_MIME, stats_export.filename(report))

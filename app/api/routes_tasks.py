@@ -1,12 +1,12 @@
 """The inbox and everything done on one task."""
 from __future__ import annotations
 
-from flask import g, jsonify, request, send_file
-from io import BytesIO
+from flask import g, jsonify, request
 
 from app import db
 from app.api import api, responses as r
 from app.auth import login_required
+from app.http import download
 from app.api.contract import BINARY, READ_ERRORS, WRITE_ERRORS, contract
 from app.api.schemas import AssignRequest, CommentRequest, CompleteRequest, DraftRequest, TaskQuery
 from app.api.util import body, query
@@ -114,8 +114,7 @@ def upload_attachment(task_id: str):
 def download_attachment(attachment_id: int):
     with db.transaction(write=False) as s:
         item = collab.download(s, g.user, attachment_id)
-        content = item.content
-        return send_file(BytesIO(content), mimetype=item.content_type, as_attachment=True, download_name=item.filename)
+        return download(item.content, item.content_type, item.filename)
 
 
 def _detail(task_id: str):

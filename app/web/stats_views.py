@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 
 from app import db
 from app.auth import page_login_required
+from app.http import download
 from app.i18n import N_
 from app.services.people import access
 from app.services.reporting import stats
@@ -48,9 +49,8 @@ def stats_xlsx():
 
 
 def _xlsx(report: dict) -> Response:
-    response = Response(stats_export.to_xlsx(report, unit=g.user.organisation.name), mimetype=stats_export.XLSX_MIME)
-    response.headers.set("Content-Disposition", "attachment", filename=stats_export.filename(report))
-    return response
+    return download(stats_export.to_xlsx(report, unit=g.user.organisation.name), stats_export.XLSX_MIME,
+                    stats_export.filename(report))
 
 
 def _page(report: dict | None, period: str, process_key: str | None, error: str | None) -> str:

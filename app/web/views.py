@@ -1,9 +1,7 @@
 """Staff pages: login, 我的待办, 任务办理, 发起案件, 已办, 案件详情."""
 from __future__ import annotations
 
-from io import BytesIO
-
-from flask import flash, g, redirect, render_template, request, send_file, session, url_for
+from flask import flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
 from app import db
@@ -12,7 +10,7 @@ from app.services.inbox import collab, pages
 from app.services.inbox import worklist as inbox
 from app.services.people import sessions
 from app.services.runtime import tasks
-from app.http import status_of
+from app.http import download, status_of
 from app.services.errors import ServiceError
 from app.web import web
 from app.web.i18n import LANGUAGES
@@ -201,8 +199,7 @@ def task_action(task_id: str, action: str):
 def attachment(attachment_id: int):
     with db.transaction(write=False) as s:
         item = pages.attachment_file(s, g.user, attachment_id)
-    return send_file(BytesIO(item["content"]), mimetype=item["content_type"], as_attachment=True,
-                     download_name=item["filename"])
+    return download(item["content"], item["content_type"], item["filename"])
 
 
 # ---- cases -------------------------------------------------------------------------------------------------------

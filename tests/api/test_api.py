@@ -102,6 +102,8 @@ def test_claim_assign_comments_attachments(client, login, approval_case):
     err(client.post(f"/api/v1/tasks/{task_id}/attachments", headers=h, json={}), 400)
     down = client.get(f"/api/v1/attachments/{up.json['id']}", headers=h)
     assert down.status_code == 200 and down.data == b"%PDF-1.4 test"
+    assert down.headers["Content-Disposition"] == (
+        "attachment; filename=\"download.pdf\"; filename*=UTF-8''%E7%94%B3%E8%AF%B7%E4%B9%A6.pdf")
     err(client.get(f"/api/v1/attachments/{up.json['id']}", headers=login("mediator_ly")), 404)
     history = client.get(f"/api/v1/process-instances/{approval_case['id']}/history", headers=h).json
     assert history["comments"][0]["text"] == "材料齐全" and history["attachments"][0]["size"] == 13

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from io import BytesIO
+from urllib.parse import quote
 
 import pytest
 from openpyxl import load_workbook
@@ -78,7 +79,8 @@ def test_xlsx_download_from_the_page(client, major_case):
     for url in ("/supervision/stats.xlsx?period=2026-03", "/supervision/stats?period=2026-03&format=xlsx"):
         res = get(client, url)
         assert res.status_code == 200 and res.mimetype == XLSX_MIME
-        assert "attachment" in res.headers["Content-Disposition"] and ".xlsx" in res.headers["Content-Disposition"]
+        assert res.headers["Content-Disposition"] == (
+            "attachment; filename=\"2026-03.xlsx\"; filename*=UTF-8''" + quote("统计报表_2026-03.xlsx"))
         ws = load_workbook(BytesIO(res.data))["统计表"]
         assert ws["A2"].value == "填报单位（盖章）：海州区司法局"
         assert [ws.cell(r, 2).value for r in range(6, 9)] == ["海州区司法局", "海州区市场监督管理局", "合计"]
@@ -99,6 +101,8 @@ def test_api_figures_xlsx_and_errors(client, login, major_case):
 
     xlsx = get(client, "/api/v1/supervision/stats.xlsx?period=2026-Q1", headers=sup)
     assert xlsx.status_code == 200 and xlsx.mimetype == XLSX_MIME
+    assert xlsx.headers["Content-Disposition"] == (
+        "attachment; filename=\"2026-Q1.xlsx\"; filename*=UTF-8''" + quote("统计报表_2026-Q1.xlsx"))
     assert load_workbook(BytesIO(xlsx.data))["统计表"]["A1"].value == "行政争议多元化解工作统计表（2026年第一季度）"
 
     forbidden = get(client, "/api/v1/supervision/stats?period=2026-03", headers=mediator)
