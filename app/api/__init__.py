@@ -5,6 +5,6 @@ from flask import Blueprint
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from app.api import errors, routes_auth, routes_instances, routes_tasks, routes_misc, routes_supervision  # noqa: E402,F401  (register routes)
+from app.api import errors, routes_auth, routes_instances, routes_tasks, routes_meta, routes_supervision  # noqa: E402,F401  (register routes)
 from app.api import routes_stats  # noqa: E402,F401  (统计报送)
 from app.api import routes_designer  # noqa: E402,F401  (流程设计)

@@ -1,4 +1,4 @@
-"""Starting cases and looking at them."""
+"""The processes one may start, starting cases, looking at them, and messages sent to waiting cases."""
 from __future__ import annotations
 
 from flask import g, jsonify
@@ -7,12 +7,12 @@ from app import db
 from app.api import api, responses as r
 from app.auth import login_required
 from app.api.contract import READ_ERRORS, contract
-from app.api.schemas import InstanceQuery, StartRequest
+from app.api.schemas import InstanceQuery, MessageRequest, StartRequest
 from app.api.util import body, query
 from app.i18n import N_
 from app.services.inbox import cases
 from app.services.inbox import worklist as inbox
-from app.services.runtime import instances
+from app.services.runtime import instances, messages
 from app.services.errors import NotFound
 
 MAX_ID = 2**31 - 1  # the id column's range: a larger id names no case (and PostgreSQL would refuse the query)
@@ -58,3 +58,20 @@ def instance_history(instance_id: int):
     with db.transaction(write=False) as s:
         inst = inbox.visible_instance(s, g.user, _case_id(instance_id))
         return jsonify(inbox.history(s, inst.id))
+
+
+@api.get("/process-definitions")
+@contract(N_("已部署的流程"), r.Definition(many=True), errors=(401,))
+@login_required
+def list_definitions():
+    with db.transaction(write=False) as s:
+        return jsonify(cases.definitions(s))
+
+
+@api.post("/messages")
+@contract(N_("发送消息"), r.Delivered, body=MessageRequest)
+@login_required
+def send_message():
+    data = body()
+    cases.require_can_message(g.user, data["name"], data["correlation"])
+    return jsonify(messages.send(data["name"], data["correlation"], data["payload"], g.user))

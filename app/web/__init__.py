@@ -24,7 +24,8 @@ def vendor(lib: str, filename: str):
     return send_from_directory(folder, filename, max_age=86400)
 
 
-from app.web import views  # noqa: E402,F401  (register routes)
+from app.web import session_views  # noqa: E402,F401  (sign-in, language, page globals)
+from app.web import inbox_views  # noqa: E402,F401  (staff pages)
 from app.web import designer_views  # noqa: E402,F401  (designer pages)
 from app.web import stats_views  # noqa: E402,F401  (统计报送 pages)
 from app.web import supervision_views  # noqa: E402,F401  (督办 pages)

@@ -143,7 +143,10 @@ def _filters(schema_cls, raw: dict) -> tuple[dict, dict]:
     try:
         return schema_cls().load({k: v for k, v in raw.items() if v != ""}), {}
     except ValidationError as err:
-        labels = {"started_from": _("受理日期起"), "started_to": _("受理日期止"), "version": _("版本"), "page": _("页码")}
+        labels = {"started_from": _("受理日期起"), "started_to": _("受理日期止"), "version": _("版本"), "page": _("页码"),
+                  "per_page": _("每页条数"), "status": _("状态"), "category": _("卡滞类别"), "process_key": _("流程"),
+                  "organisation": _("单位"), "business_key": _("案号"), "name": _("申请人或企业名称"),
+                  "variable": _("变量"), "value": _("值")}
         messages = err.messages if isinstance(err.messages, dict) else {}
         return {**raw, "page": 1, "per_page": 20}, {
             k: f"{labels.get(k, k)}：{render(v[0] if isinstance(v, list) else v, _)}" for k, v in messages.items()}
