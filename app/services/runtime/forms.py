@@ -1,8 +1,8 @@
 """Server-side validation of a form submission, built from the same form-js JSON the browser renders.
 
 The browser's checks are a convenience; these are the ones that count. Unknown keys, keys starting with `_`, missing
-required fields, wrong types, options outside the list, bad patterns and failed checksums are refused with a Chinese
-message per field. Fields hidden by their `conditional.hide` are neither required nor stored.
+required fields, wrong types, options outside the list, bad patterns, failed checksums and phone numbers that are not
+Chinese ones are refused with a Chinese message per field; phone numbers are stored in one spelling (phones.py). Fields hidden by their `conditional.hide` are neither required nor stored.
 """
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 from app.i18n import N_, Text
 from app.services.errors import Invalid
 from app.services.runtime.idcodes import CHECKS
+from app.services.runtime.phones import PHONE_MESSAGE, normalise_phone
 
 INPUT_TYPES = {"textfield", "textarea", "number", "select", "radio", "checkbox", "checklist", "datetime", "taglist"}
 REQUIRED_MSG = N_("此项为必填项")
@@ -83,6 +84,8 @@ def _rule_problems(comp: dict) -> list[str]:
         if name in rules and rules[name] is not None and (isinstance(rules[name], bool)
                                                           or not isinstance(rules[name], (int, float))):
             found.append(N_("validate.{name} 应为数字").format(name=name))
+    if rules.get("validationType") == "phone":
+        found.append(N_("validate.validationType 为 phone 时浏览器只接受国际号码，请删除并改用 properties.check = phone"))
     pattern = rules.get("pattern")
     if pattern is not None:
         try:
@@ -171,6 +174,18 @@ class _IsoDateTime(fields.String):
             raise ValidationError(N_("日期时间格式不正确")) from None
 
 
+class _Phone(fields.String):
+    """Stored in one spelling whatever the clerk typed (app/services/runtime/phones.py); empty stays empty."""
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if not text.strip():
+            return text
+        normalised = normalise_phone(text)
+        if normalised is None:
+            raise ValidationError(PHONE_MESSAGE)
+        return normalised
+
+
 class _Number(fields.Number):
     num_type = float
 
@@ -198,12 +213,10 @@ def _field(comp: dict, required: bool) -> fields.Field:
                 "patternMessage", N_("格式不正确"))))
         if rules.get("validationType") == "email":
             validators.append(validate.Email(error=N_("电子邮箱格式不正确")))
-        if rules.get("validationType") == "phone":
-            validators.append(validate.Regexp(r"^(1\d{10}|0\d{2,3}-?\d{7,8})$", error=N_("电话号码格式不正确")))
         check = (comp.get("properties") or {}).get("check")
         if check in CHECKS:
             validators.append(_checksum(CHECKS[check]))
-        return fields.String(validate=validators, **common)
+        return (_Phone if check == "phone" else fields.String)(validate=validators, **common)
     if kind == "number":
         if "min" in rules:
             validators.append(_worded(validate.Range(min=rules["min"]), N_("不能小于 {limit}"), limit=rules["min"]))
