@@ -51,6 +51,17 @@ def element_lines(root: etree._Element) -> dict[str, int]:
     return {el.get("id"): el.sourceline for el in root.iter() if isinstance(el.tag, str) and el.get("id")}
 
 
+def element_names(parsed: ParsedDefinition) -> dict[str, str]:
+    """{BPMN element id: its name on the diagram} across the process and its subprocesses (unnamed ones left out),
+    so what people read says 受理审查, not review_application."""
+    names = {}
+    for spec in [parsed.spec, *parsed.subprocess_specs.values()]:
+        for task_spec in spec.task_specs.values():
+            if getattr(task_spec, "bpmn_id", None) and getattr(task_spec, "bpmn_name", None):
+                names.setdefault(task_spec.bpmn_id, task_spec.bpmn_name)
+    return names
+
+
 def start_form_key(spec) -> str | None:
     for ts in spec.task_specs.values():
         if type(ts).__name__ == "StartEvent" and "NoneEventDefinition" == type(getattr(ts, "event_definition", None)).__name__:

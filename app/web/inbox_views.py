@@ -25,6 +25,15 @@ def due_label(due_at) -> tuple[str, bool]:
     return _("%(day)s（剩余 %(n)s 个工作日）", day=due["day"], n=due["workdays"]), False
 
 
+@web.app_context_processor
+def _inbox_globals():
+    """`can_start()`: whether the 发起案件 menu has anything for the user (asked only by pages that show the menu)."""
+    def can_start() -> bool:
+        with db.transaction(write=False) as s:
+            return pages.may_start_any(s, g.user)
+    return {"can_start": can_start}
+
+
 # ---- inbox -------------------------------------------------------------------------------------------------------
 @web.get("/inbox")
 @page_login_required

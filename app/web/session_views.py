@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
+from app.i18n import render
 from app.auth import check_csrf, csrf_token, sign_in, sign_out
 from app.services.errors import ServiceError
 from app.services.inbox import pages
@@ -19,7 +20,7 @@ def _globals():
             "status_label": lambda s: _(status_label(s)), "role_label": lambda r: _(role_label(r)),
             "task_state_label": lambda s: _(task_state_label(s)), "InstanceStatus": InstanceStatus,
             "TaskState": TaskState,
-            "fmt_time": pages.local_time}
+            "fmt_time": pages.local_time, "say": lambda value: render(value, _)}
 
 
 # ---- login -------------------------------------------------------------------------------------------------------

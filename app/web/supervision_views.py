@@ -19,16 +19,11 @@ from app.services.supervision.filters import FILTER_KEYS, CaseFilter, CaseSearch
 from app.services.errors import BadRequest, ErrorCode, ServiceError
 from app.web import web
 
-ACTION_LABELS = {"start": "发起", "complete": "办理", "timer": "期限届满", "message": "收到消息", "retry": "重试",
-                 "suspend": "挂起", "resume": "恢复", "cancel": "撤销", "set_variables": "修改变量", "reset": "回退",
-                 "reassign": "改派", "assign": "指派", "claim": "签收", "unclaim": "退回签收", "migrate": "迁移版本"}
-
 
 @web.app_context_processor
 def _supervision_globals():
     user = g.get("user")
-    return {"can_supervise": bool(user and access.can_supervise(user)),
-            "action_label": lambda a: _(ACTION_LABELS.get(a, a))}
+    return {"can_supervise": bool(user and access.can_supervise(user))}
 
 
 @web.get("/supervision")
@@ -91,7 +86,7 @@ def supervision_batch_page():
 @page_login_required
 def supervision_case_page(instance_id: int):
     with db.transaction(write=False) as s:
-        case = supervision.case_view(s, g.user, instance_id)
+        case = supervision.case_page(s, g.user, instance_id)
     variables = {k: v for k, v in case["variables"].items() if k != "limits"}
     return render_template("supervision/case.html", case=case, variables_json=json.dumps(
         variables, ensure_ascii=False, indent=2, sort_keys=True, default=str), diagram=_diagram_payload(case))

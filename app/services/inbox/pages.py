@@ -14,6 +14,7 @@ from app.models import ProcessDefinition, ProcessInstance, Task, User
 from app.services.design import deployments
 from app.services.inbox import cases, collab
 from app.services.inbox import worklist as inbox
+from app.services.inbox.history import case_history
 from app.services.errors import Forbidden
 from app.services.runtime import permissions
 from app.services.runtime.commands import parsed_definition
@@ -55,6 +56,11 @@ def startable(session: Session, user: User) -> list[dict]:
     return found
 
 
+def may_start_any(session: Session, user: User) -> bool:
+    """Whether the 发起案件 menu has anything to offer `user`."""
+    return bool(startable(session, user))
+
+
 def start_form(session: Session, user: User, process_key: str) -> dict:
     """The latest definition of a process and its start form, for a user who may start it."""
     definition = deployments.latest_definition(session, process_key)
@@ -94,18 +100,27 @@ def saved_filters(session: Session, user: User) -> list[dict]:
 
 
 def task_page(session: Session, user: User, task_id: str) -> dict:
-    """A visible task in full, with its case's key facts, summary fields and history."""
+    """A visible task in full, with its case's key facts, summary fields and history; people by their names."""
     detail = inbox.task_detail(session, user, task_id)
     inst = session.get(ProcessInstance, detail["instance_id"])
+    history = case_history(session, inst, {detail["assignee"], detail["completed_by"]})
+    names = history.pop("names")
+    detail["assignee_name"] = names.get(detail["assignee"], detail["assignee"])
+    detail["completed_by_name"] = names.get(detail["completed_by"], detail["completed_by"])
     return {"task": detail, "instance": {"id": inst.id, "business_key": inst.business_key, "status": inst.status},
-            "summary": dict(inst.search_values or {}), "history": inbox.history(session, inst.id)}
+            "summary": dict(inst.search_values or {}), "history": history}
 
 
 def case_page(session: Session, user: User, instance_id: int) -> dict:
     """A visible case in full, with its history and the definition version it runs on."""
     inst = inbox.visible_instance(session, user, instance_id)
     definition = session.get(ProcessDefinition, inst.definition_id)
-    return {"case": cases.instance_detail(session, inst), "history": inbox.history(session, inst.id),
+    case = cases.instance_detail(session, inst)
+    history = case_history(session, inst, {inst.started_by})
+    names = history.pop("names")
+    if "started_by" in case["variables"]:  # the platform's own variable: the registering clerk, by name
+        case["variables"]["started_by"] = names.get(case["variables"]["started_by"], case["variables"]["started_by"])
+    return {"case": case, "history": history,
             "definition": {"key": definition.key, "name": definition.name, "version": definition.version}}
 
 

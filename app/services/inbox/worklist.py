@@ -120,7 +120,8 @@ def task_item(task: Task, business_key: str, process_key: str, users: dict, orgs
     return {
         "id": task.id, "name": task.name, "element_id": task.element_id, "process_key": process_key,
         "instance_id": task.instance_id, "business_key": business_key, "instance_status": instance_status,
-        "assignee": users.get(task.assignee_id), "candidate_role": task.candidate_role,
+        "assignee": users.get(task.assignee_id, {}).get("username"),
+        "assignee_name": users.get(task.assignee_id, {}).get("name"), "candidate_role": task.candidate_role,
         "organisation": orgs.get(task.organisation_id), "due_at": task.due_at, "priority": task.priority,
         "created_at": task.created_at, "status": task.status, "completed_at": task.completed_at,
         "completed_by": task.completed_by, "form_key": task.form_key,
@@ -189,5 +190,7 @@ def history(session: Session, instance_id: int) -> dict:
 
 
 def _usernames(session: Session, ids: set) -> dict:
+    """{user id: {"username", "name"}}: the API speaks usernames, the pages show display names."""
     ids = {i for i in ids if i}
-    return dict(session.execute(select(User.id, User.username).where(User.id.in_(ids))).all()) if ids else {}
+    return {uid: {"username": username, "name": display or username} for uid, username, display in session.execute(
+        select(User.id, User.username, User.display_name).where(User.id.in_(ids)))} if ids else {}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from app.engine import clock
@@ -40,6 +40,19 @@ def org_names(session: Session, ids: set) -> dict:
         return {}
     return {oid: {"code": code, "name": name} for oid, code, name in
             session.execute(select(Organisation.id, Organisation.code, Organisation.name).where(Organisation.id.in_(ids)))}
+
+
+def display_names(session: Session, usernames: set = frozenset(), ids: set = frozenset()) -> dict:
+    """{username: display name} and {user id: display name} in one dict for everyone given (one query), so pages
+    name people as colleagues know them, never by their sign-in name."""
+    usernames, ids = {u for u in usernames if u}, {i for i in ids if i}
+    if not usernames and not ids:
+        return {}
+    names = {}
+    for uid, username, display in session.execute(select(User.id, User.username, User.display_name).where(
+            or_(User.username.in_(usernames), User.id.in_(ids)))):
+        names[uid] = names[username] = display or username
+    return names
 
 
 def org_by_code(session: Session, code: str) -> Organisation:

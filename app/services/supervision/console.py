@@ -18,6 +18,7 @@ from app.services.people import access
 from app.services.runtime import commands
 from app.services.people import accounts as people
 from app.services.errors import Invalid, NotFound
+from app.services.inbox.history import case_history
 from app.services.supervision.permissions import scoped_instance
 from app.vocabulary import PENDING_TASK_STATES, InstanceStatus, TaskState
 
@@ -218,6 +219,17 @@ def case_view(session: Session, user: User, instance_id: int) -> dict:
     }
 
 
+def case_page(session: Session, user: User, instance_id: int) -> dict:
+    """The case view for the supervisor's page: the history as sentences, people by their display names."""
+    case = case_view(session, user, instance_id)
+    inst = session.get(ProcessInstance, instance_id)
+    history = case_history(session, inst, {t["completed_by"] for t in case["tasks"]})
+    names = history["names"]
+    for row in case["tasks"] + case["reset_targets"]:
+        row["completed_by_name"] = names.get(row["completed_by"], row["completed_by"])
+    return {**case, "history": history["entries"]}
+
+
 def element_counts(session: Session, user: User, definition_id: int) -> dict:
     """Per BPMN element of one definition: cases waiting there (open tasks) and incidents, within the user's scope."""
     scope = access.supervision_org_ids(session, user)
@@ -279,8 +291,5 @@ def _prefix(text_value: str) -> str:
 
 
 def _user_names(session: Session, ids: set) -> dict:
-    ids = {i for i in ids if i}
-    if not ids:
-        return {}
-    return {uid: f"{display}（{username}）" for uid, username, display in
-            session.execute(select(User.id, User.username, User.display_name).where(User.id.in_(ids)))}
+    names = people.display_names(session, ids=ids)
+    return {i: names[i] for i in ids if i in names}
