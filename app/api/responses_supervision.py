@@ -95,6 +95,12 @@ class Incident(InstanceError):
     data = ma.Dict(allow_none=True)
 
 
+class EligibleUser(Answer):
+    username = Str()
+    display_name = Str()
+    organisation = Str(metadata={"description": "所在单位名称"})
+
+
 class CaseTask(Answer):
     id = Str()
     element_id = Str()
@@ -107,6 +113,21 @@ class CaseTask(Answer):
     created_at = Str()
     completed_at = nullable()
     completed_by = nullable()
+    eligible = list_of(EligibleUser)  # who the task may be reassigned to (empty once it is done)
+
+
+class VariableOption(Answer):
+    value = Str()
+    label = Str()
+
+
+class VariableField(Answer):
+    key = Str()
+    label = Str()
+    kind = Str(metadata={"enum": ["text", "textarea", "number", "select", "yesno", "multi", "date", "datetime"]})
+    options = list_of(VariableOption)
+    shown = ma.Raw(metadata={"description": "输入框中显示的当前值（多选为列表）"})
+    required = Bool()
 
 
 class ResetTarget(Answer):
@@ -125,6 +146,8 @@ class CaseView(CaseRow):
     bpmn_xml = Str()
     diagram = ma.Nested(Diagram)
     variables = ma.Dict(metadata=VARIABLES)
+    variable_fields = list_of(VariableField)  # 修改变量: one input per variable the case's forms define
+    can_edit_raw = Bool(metadata={"description": "可直接以 JSON 修改任意变量（仅系统管理员）"})
     incident = ma.Nested(Incident, allow_none=True)
     awaited_messages = ma.List(Str())
     tasks = list_of(CaseTask)

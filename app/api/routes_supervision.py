@@ -76,7 +76,8 @@ for _action, _summary in STATUS_CHANGES.items():
 @login_required
 def supervision_set_variables(instance_id: int):
     data = body()
-    return jsonify(repairs.set_variables(instance_id, g.user, data["changes"], data["reason"], data["expected_version"]))
+    return jsonify(repairs.set_variables(instance_id, g.user, data["changes"], data["reason"], data["expected_version"],
+                                         raw=data["raw"]))
 
 
 @api.post("/supervision/cases/<int(max=2147483647):instance_id>/reset")

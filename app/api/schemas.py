@@ -76,6 +76,7 @@ class ReasonRequest(Strict):
 
 class VariablesRequest(ReasonRequest):
     changes = Dict(keys=String(), required=True, error_messages={"invalid": N_("changes 必须是 JSON 对象")})
+    raw = Boolean(load_default=False, metadata={"description": "不按表单字段检查（仅系统管理员）"})
 
 
 class ResetRequest(ReasonRequest):

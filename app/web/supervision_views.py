@@ -4,6 +4,7 @@ role × organisation scope and write the audit rows."""
 from __future__ import annotations
 
 import json
+from datetime import date, datetime
 
 from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -11,12 +12,13 @@ from marshmallow import ValidationError
 
 from app import db
 from app.auth import check_csrf, page_login_required
-from app.i18n import render
+from app.i18n import N_, render
 from app.services.people import access
 from app.services.supervision import repairs
 from app.services.supervision import console as supervision
 from app.services.supervision.filters import FILTER_KEYS, CaseFilter, CaseSearchQuery
-from app.services.errors import BadRequest, ErrorCode, ServiceError
+from app.services.errors import BadRequest, ErrorCode, Invalid, ServiceError
+from app.services.runtime.forms import REQUIRED_MSG
 from app.web import web
 
 
@@ -85,11 +87,17 @@ def supervision_batch_page():
 @web.get("/supervision/cases/<int(max=2147483647):instance_id>")
 @page_login_required
 def supervision_case_page(instance_id: int):
+    return _case_page(instance_id)
+
+
+def _case_page(instance_id: int, field_errors: dict | None = None, typed: dict | None = None, status: int = 200):
+    """The case with its repairs; after a refused 修改变量 the messages stand at their fields over what was typed."""
     with db.transaction(write=False) as s:
         case = supervision.case_page(s, g.user, instance_id)
     variables = {k: v for k, v in case["variables"].items() if k != "limits"}
     return render_template("supervision/case.html", case=case, variables_json=json.dumps(
-        variables, ensure_ascii=False, indent=2, sort_keys=True, default=str), diagram=_diagram_payload(case))
+        variables, ensure_ascii=False, indent=2, sort_keys=True, default=str), diagram=_diagram_payload(case),
+        field_errors=field_errors or {}, typed=typed or {}, input_type=_input_type), status
 
 
 @web.post("/supervision/cases/<int(max=2147483647):instance_id>/<action>")
@@ -104,13 +112,18 @@ def supervision_case_action(instance_id: int, action: str):
     if action not in done:
         return render_template("error.html", message=_("不支持的操作")), 404
     try:
-        if action == "variables":
-            result = repairs.set_variables(instance_id, g.user, _json_object(form.get("changes", "")), reason, expected)
+        if action == "variables" and form.get("raw"):
+            result = repairs.set_variables(instance_id, g.user, _json_object(form.get("changes", "")), reason, expected,
+                                           raw=True)
+        elif action == "variables":
+            result = repairs.set_fields(instance_id, g.user, _changed_inputs(form), reason, expected)
         elif action == "reset":
             result = repairs.reset(instance_id, g.user, form.get("element_id", ""), reason, expected)
         elif action == "reassign":
-            result = repairs.reassign(form.get("task_id", ""), g.user, form.get("username", "").strip(), reason,
-                                      instance_id=instance_id)
+            target = None if form.get("to_pool") else form.get("username", "").strip()
+            if target == "":
+                raise Invalid(N_("请选择接收人"), fields={"username": REQUIRED_MSG})
+            result = repairs.reassign(form.get("task_id", ""), g.user, target, reason, instance_id=instance_id)
         else:
             result = getattr(repairs, action)(instance_id, g.user, reason, expected)
         if action in ("retry", "resume", "reset") and result.get("error"):
@@ -118,6 +131,10 @@ def supervision_case_action(instance_id: int, action: str):
         else:
             flash(done[action], "ok")
     except ServiceError as err:
+        if action == "variables" and not form.get("raw") and err.fields:
+            flash(err.text.render(_), "error")
+            return _case_page(instance_id, render(err.fields, _),
+                              {k: form.getlist(f"v.{k}") for k in form.getlist("field")}, 422)
         flash(err.text.render(_) + "".join(f"（{v}）" for v in render(err.fields, _).values()), "error")
     return redirect(url_for("web.supervision_case_page", instance_id=instance_id))
 
@@ -145,6 +162,25 @@ def _filters(schema_cls, raw: dict) -> tuple[dict, dict]:
         messages = err.messages if isinstance(err.messages, dict) else {}
         return {**raw, "page": 1, "per_page": 20}, {
             k: f"{labels.get(k, k)}：{render(v[0] if isinstance(v, list) else v, _)}" for k, v in messages.items()}
+
+
+def _changed_inputs(form) -> dict[str, list[str]]:
+    """The 修改变量 inputs that differ from what the page showed: only those are changed."""
+    return {k: form.getlist(f"v.{k}") for k in form.getlist("field")
+            if form.getlist(f"v.{k}") != form.getlist(f"shown.{k}")}
+
+
+def _input_type(field: dict, value: str) -> str:
+    """The HTML input for a 修改变量 field. A value (stored or just typed) that the browser's date or number input
+    would blank out is shown as text, so it is seen and corrected rather than silently emptied."""
+    html = {"number": "number", "date": "date", "datetime": "datetime-local"}.get(field["kind"], "text")
+    parse = {"number": float, "date": date.fromisoformat, "datetime": datetime.fromisoformat}.get(field["kind"])
+    if parse is not None and value:
+        try:
+            parse(value)
+        except ValueError:
+            return "text"
+    return html
 
 
 def _json_object(text: str) -> dict:

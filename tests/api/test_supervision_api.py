@@ -88,6 +88,14 @@ def test_case_view_repairs_and_batch_over_http(approval_case, client, login):
     assert res.status_code == 200
     view = client.get(f"/api/v1/supervision/cases/{approval_case['id']}", headers=h).json
     assert view["variables"]["applicant_name"] == "张叁" and view["audit"][-1]["detail"]["before"] == {"applicant_name": "张三"}
+    assert [u["username"] for u in view["tasks"][0]["eligible"]] == ["intake1", "admin"]
+    assert {f["key"]: f["kind"] for f in view["variable_fields"]}["received_date"] == "date"
+    res = client.post(f"/api/v1/supervision/cases/{approval_case['id']}/variables", headers=h,
+                      json={"changes": {"received_date": "2026-13-45"}, "reason": "更正日期"})
+    assert res.status_code == 422 and res.json["error"]["fields"] == {"received_date": "日期格式应为 YYYY-MM-DD"}
+    res = client.post(f"/api/v1/supervision/cases/{approval_case['id']}/variables", headers=h,
+                      json={"changes": {"received_date": "x"}, "reason": "原样", "raw": True})
+    assert res.status_code == 403
     preview = client.post("/api/v1/supervision/batch/preview", headers=h,
                           json={"operation": "suspend", "filter": {"process_key": "approval"}}).json
     assert preview["instance_ids"] == [approval_case["id"]]

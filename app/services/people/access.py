@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.i18n import N_
-from app.models import Organisation, Role, User
+from app.models import Organisation, Role, Task, User, UserRole
 from app.services.errors import Forbidden
 from app.vocabulary import SUPERVISORS, RoleCode
 
@@ -61,6 +61,32 @@ def visible_org_ids(session: Session, user: User, role: str) -> set[int]:
     if role in supervisory_roles(session):
         return descendant_ids(session, user.organisation_id)
     return {user.organisation_id}
+
+
+def ancestor_ids(session: Session, org_id: int | None) -> set[int]:
+    """The organisation and every one above it: the units whose subtree holds it."""
+    children, _roles = _tree(session)
+    parent = {child: p for p, kids in children.items() for child in kids}
+    found = set()
+    while org_id is not None and org_id not in found:
+        found.add(org_id)
+        org_id = parent.get(org_id)
+    return found
+
+
+def eligible_holders(session: Session, task: Task) -> list[dict]:
+    """The active users who may hold `task` (its role reaches its organisation; a task without a role stays in its
+    unit), the task's own unit first, by name: the list the supervisor's 改派 offers and the rule it checks."""
+    query = select(User).where(User.active.is_(True), User.organisation_id.in_(ancestor_ids(session, task.organisation_id)))
+    if task.candidate_role:
+        query = query.where(User.roles.any(UserRole.role_code.in_([task.candidate_role, RoleCode.ADMIN])))
+    else:
+        query = query.where(User.organisation_id == task.organisation_id)
+    users = [u for u in session.scalars(query)
+             if not task.candidate_role or task.organisation_id in visible_org_ids(session, u, task.candidate_role)]
+    users.sort(key=lambda u: (u.organisation_id != task.organisation_id, u.organisation_id, u.display_name, u.username))
+    return [{"username": u.username, "display_name": u.display_name, "organisation": u.organisation.name}
+            for u in users]
 
 
 def can_supervise(user: User) -> bool:

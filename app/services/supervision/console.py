@@ -19,6 +19,7 @@ from app.services.runtime import commands
 from app.services.people import accounts as people
 from app.services.errors import Invalid, NotFound
 from app.services.inbox.history import case_history
+from app.services.supervision import variables
 from app.services.supervision.permissions import scoped_instance
 from app.vocabulary import PENDING_TASK_STATES, InstanceStatus, TaskState
 
@@ -198,12 +199,15 @@ def case_view(session: Session, user: User, instance_id: int) -> dict:
     names = _user_names(session, {t.assignee_id for t in task_rows})
     events = session.scalars(select(AuditEvent).where(AuditEvent.instance_id == inst.id).order_by(AuditEvent.id)).all()
     now = clock.now()
+    data = rt.current_data() if rt is not None else {}
     return {
         **listing(session, [inst], {inst.id: [t for t in task_rows if t.status in PENDING_TASK_STATES]})[0],
         "definition": {"id": definition.id, "key": definition.key, "version": definition.version, "name": definition.name},
         "bpmn_xml": definition.bpmn_xml,
         "diagram": diagram,
-        "variables": rt.current_data() if rt is not None else {},
+        "variables": data,
+        "variable_fields": variables.variable_fields(definition.forms, data),
+        "can_edit_raw": variables.may_edit_raw(user),
         "incident": {"element_id": inst.error_element, "line": inst.error_line, "message": inst.error_message,
                      "task_id": inst.error_task_id, "at": inst.error_at, "data": inst.error_data}
         if inst.error_message else None,
@@ -211,7 +215,8 @@ def case_view(session: Session, user: User, instance_id: int) -> dict:
         "tasks": [{"id": t.id, "element_id": t.element_id, "name": t.name, "status": t.status,
                    "candidate_role": t.candidate_role, "assignee": names.get(t.assignee_id), "due_at": t.due_at,
                    "overdue": bool(t.status == TaskState.OPEN and t.due_at and t.due_at < now),
-                   "created_at": t.created_at, "completed_at": t.completed_at, "completed_by": t.completed_by}
+                   "created_at": t.created_at, "completed_at": t.completed_at, "completed_by": t.completed_by,
+                   "eligible": access.eligible_holders(session, t) if t.status in PENDING_TASK_STATES else []}
                   for t in task_rows],
         "reset_targets": _reset_targets(task_rows),
         "audit": [{"id": e.id, "at": e.at, "actor": e.actor, "action": e.action, "task_id": e.task_id,

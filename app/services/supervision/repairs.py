@@ -9,13 +9,13 @@ from sqlalchemy import select
 from app import db
 from app.engine import clock
 from app.i18n import N_, Text
-from app.models import ProcessInstance, Task, User
-from app.services.errors import Conflict, ErrorCode, Invalid, NotFound, ServiceError
+from app.models import ProcessDefinition, ProcessInstance, Task, User
+from app.services.errors import Conflict, ErrorCode, Forbidden, Invalid, NotFound, ServiceError
 from app.services.people import access
 from app.services.people.accounts import user_by_username
 from app.services.runtime import instances
 from app.services.runtime.unit_of_work import UnitOfWork, run
-from app.services.supervision import console as supervision
+from app.services.supervision import console as supervision, variables
 from app.services.supervision.permissions import in_scope, scoped_instance
 from app.vocabulary import OPEN_STATUSES, PENDING_TASK_STATES, InstanceStatus
 
@@ -47,7 +47,26 @@ def cancel(instance_id: int, user: User, reason: str, expected_version: int | No
     return instances.cancel(instance_id, user, reason, expected_version, check=in_scope(user, instance_id))
 
 
-def set_variables(instance_id: int, user: User, changes, reason: str, expected_version: int | None = None) -> dict:
+def set_variables(instance_id: int, user: User, changes, reason: str, expected_version: int | None = None,
+                  raw: bool = False) -> dict:
+    """Each change must be a field of the case's forms and pass that field's rule; `raw` (unchecked JSON, any
+    variable) is for administrators only."""
+    if not raw:
+        return _save(instance_id, user, variables.checked(_forms(user, instance_id), changes), reason, expected_version)
+    if not variables.may_edit_raw(user):
+        raise Forbidden(N_("只有系统管理员可以直接以 JSON 修改变量"))
+    return _save(instance_id, user, changes, reason, expected_version)
+
+
+def set_fields(instance_id: int, user: User, inputs: dict[str, list[str]], reason: str,
+               expected_version: int | None = None) -> dict:
+    """The page's 修改变量 form: only the fields the supervisor changed, as typed (see `variables.from_inputs`)."""
+    forms = _forms(user, instance_id)
+    return _save(instance_id, user, variables.checked(forms, variables.from_inputs(forms, inputs)), reason,
+                 expected_version)
+
+
+def _save(instance_id: int, user: User, changes, reason: str, expected_version: int | None) -> dict:
     return instances.set_variables(instance_id, user, changes, reason, expected_version,
                                    check=in_scope(user, instance_id))
 
@@ -71,8 +90,7 @@ def reassign(task_id: str, user: User, username: str | None, reason: str, instan
         if task.status not in PENDING_TASK_STATES:
             raise Conflict(N_("任务已办结或已取消，不能改派"), code=ErrorCode.TASK_NOT_OPEN)
         target = user_by_username(session, username) if username else None
-        if target is not None and task.candidate_role and \
-                task.organisation_id not in access.visible_org_ids(session, target, task.candidate_role):
+        if target is not None and target.username not in {u["username"] for u in access.eligible_holders(session, task)}:
             raise Conflict(N_("{name} 不具备此任务所需的角色或不在办理机构"), name=target.display_name,
                            code=ErrorCode.ASSIGNEE_NOT_ELIGIBLE)
         before = task.assignee_id
@@ -82,6 +100,12 @@ def reassign(task_id: str, user: User, username: str | None, reason: str, instan
                    "after_username": target.username if target else None})
         return {"task_id": task.id, "assignee": target.username if target else None}
     return run(act)
+
+
+def _forms(user: User, instance_id: int) -> dict:
+    """The forms deployed with the case's version (read after the scope check, so nothing leaks)."""
+    with db.transaction(write=False) as session:
+        return session.get(ProcessDefinition, scoped_instance(session, user, instance_id).definition_id).forms or {}
 
 
 def _scoped(user: User, instance_id: int, reason: str):
