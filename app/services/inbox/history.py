@@ -91,8 +91,9 @@ def _did(action: str, detail: dict, task: str, steps: dict, names: dict) -> Text
     if action not in ACTIONS:
         return Text(OTHER)
     element = detail.get("element") or (detail.get("previous_error") or {}).get("element")
+    after = detail.get("after")  # a reassignment's new holder; a variable change keeps its values there
     return Text(ACTIONS[action], task=task, element=steps.get(element, element or ""),
-                target=names.get(detail.get("after")) or Text(SOMEONE), filename=detail.get("filename", ""),
+                target=(names.get(after) if isinstance(after, (str, int)) else None) or Text(SOMEONE), filename=detail.get("filename", ""),
                 from_version=detail.get("from_version", ""), to_version=detail.get("to_version", ""))
 
 
