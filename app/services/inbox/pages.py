@@ -17,8 +17,13 @@ from app.services.inbox import worklist as inbox
 from app.services.errors import Forbidden
 from app.services.runtime import permissions
 from app.services.runtime.commands import parsed_definition
+from app.services.runtime.labels import value_labels
 from app.i18n import N_
 from app.vocabulary import TaskState
+
+SUMMARY_FIELDS = (("applicant_name", N_("申请人")), ("enterprise_name", N_("企业")), ("dispute_type", N_("争议类型")),
+                  ("received_date", N_("收到日期")), ("respondent_agency", N_("被申请机关")),
+                  ("outcome", N_("办理结果")))  # a case's key facts
 
 
 def local_time(value: datetime | None) -> str:
@@ -98,14 +103,23 @@ def task_page(session: Session, user: User, task_id: str) -> dict:
     detail = inbox.task_detail(session, user, task_id)
     inst = session.get(ProcessInstance, detail["instance_id"])
     return {"task": detail, "instance": {"id": inst.id, "business_key": inst.business_key, "status": inst.status},
-            "summary": dict(inst.search_values or {}), "history": inbox.history(session, inst.id)}
+            "summary": case_summary(session, inst), "history": inbox.history(session, inst.id)}
+
+
+def case_summary(session: Session, inst: ProcessInstance) -> list[dict]:
+    """The case's key facts that are filled in, each value as staff read it (an option's label, not its code)."""
+    labels = value_labels(session, inst.definition_id)
+    values = inst.search_values or {}
+    return [{"name": name, "label": label, "value": labels.label(name, values[name])}
+            for name, label in SUMMARY_FIELDS if values.get(name) not in (None, "")]
 
 
 def case_page(session: Session, user: User, instance_id: int) -> dict:
     """A visible case in full, with its history and the definition version it runs on."""
     inst = inbox.visible_instance(session, user, instance_id)
     definition = session.get(ProcessDefinition, inst.definition_id)
-    return {"case": cases.instance_detail(session, inst), "history": inbox.history(session, inst.id),
+    return {"case": cases.instance_detail(session, inst), "summary": case_summary(session, inst),
+            "history": inbox.history(session, inst.id),
             "definition": {"key": definition.key, "name": definition.name, "version": definition.version}}
 
 
