@@ -16,6 +16,7 @@ from app.i18n import N_
 BUSINESS_KEY_PREFIX = "businessKeyPrefix"  # the 案号 prefix: 调 gives 调〔2026〕00001号 (none: the process key)
 SEARCHABLE = "searchable"  # "applicant_name:申请人, dispute_type:纠纷类型": variables indexed for the case search
 PARTY_NAMES = "partyNames"  # "applicant_name, enterprise_name": searchable variables naming a party (name search)
+VALUE_LABELS = "valueLabels"  # "outcome.agreement:达成协议, …": what the codes a script sets mean (forms name theirs)
 
 
 @dataclass
@@ -32,6 +33,7 @@ class ParsedDefinition:
     business_key_prefix: str = ""                             # the process's 案号 prefix
     searchable: dict[str, str] = field(default_factory=dict)  # variable -> the label the search form shows
     party_names: tuple[str, ...] = ()                         # the searchable variables that name a party
+    value_labels: dict[str, dict] = field(default_factory=dict)  # variable -> {code a script sets -> label}
 
 
 def executable_process(root: etree._Element) -> etree._Element | None:
@@ -81,6 +83,16 @@ def searchable_variables(value: str) -> dict[str, str]:
     return found
 
 
+def code_labels(value: str) -> dict[str, dict]:
+    """The `valueLabels` property read: variable -> {code -> label}; an entry without a variable is ignored."""
+    found: dict[str, dict] = {}
+    for entry, label in searchable_variables(value).items():
+        name, _dot, code = entry.partition(".")
+        if name.strip() and code.strip():
+            found.setdefault(name.strip(), {})[code.strip()] = label
+    return found
+
+
 def party_name_variables(value: str) -> tuple[str, ...]:
     """The `partyNames` property read: the variable names, in the order written."""
     return tuple(name.strip() for name in value.split(",") if name.strip())
@@ -109,6 +121,7 @@ def parse_definition(bpmn_xml: str | bytes, filename: str = "process.bpmn") -> P
         business_key_prefix=own.get(BUSINESS_KEY_PREFIX, "").strip() or key,
         searchable=searchable_variables(own.get(SEARCHABLE, "")),
         party_names=party_name_variables(own.get(PARTY_NAMES, "")),
+        value_labels=code_labels(own.get(VALUE_LABELS, "")),
     )
 
 

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from app import db
 from app.auth import check_csrf, page_login_required
 from app.http import download, status_of
+from app.i18n import render
 from app.services.errors import ServiceError
 from app.services.inbox import collab, pages
 from app.services.inbox import worklist as inbox
@@ -121,7 +122,7 @@ def task_page(task_id: str):
     detail = page["task"]
     detail["due_label"], detail["overdue"] = due_label(detail["due_at"])
     return render_template("task.html", task=detail, instance=page["instance"], history=page["history"],
-                           summary=page["summary"])
+                           summary=render(page["summary"], _))
 
 
 @web.post("/tasks/<task_id>/<action>")
@@ -169,7 +170,7 @@ def case_page(instance_id: int):
     with db.transaction(write=False) as s:
         page = pages.case_page(s, g.user, instance_id)
     return render_template("case.html", case=page["case"], instance=page["case"], history=page["history"],
-                           definition=page["definition"])
+                           definition=page["definition"], summary=render(page["summary"], _))
 
 
 @web.get("/start")

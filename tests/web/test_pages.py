@@ -113,3 +113,36 @@ def test_the_language_chosen_before_signing_in_stays(web):
     res = web.post("/login", data={"username": "intake1", "password": "jiefen-demo", "csrf": csrf(page)},
                    follow_redirects=True)
     assert res.status_code == 200 and "My tasks" in res.get_data(as_text=True)
+
+
+def test_a_demo_case_reads_by_labels_not_option_codes(web, deploy_process, users):
+    """The case summary and the form texts show what the form calls an option (行政争议, 属于本机关职责范围), never
+    its code."""
+    from sqlalchemy import select
+
+    from app import db
+    from app.demo import cases as demo_cases
+    from app.models import ProcessInstance, Task
+    from app.services.runtime import tasks
+    deploy_process("mediation")
+    demo_cases.seed_demo_cases()
+    with db.transaction(write=False) as s:
+        review = s.scalars(select(Task).join(ProcessInstance, ProcessInstance.id == Task.instance_id).where(
+            Task.element_id == "review_application", Task.status == "open",
+            ProcessInstance.search_values["applicant_name"].as_string() == "张三")).one()
+        instance_id = review.instance_id
+    tasks.complete(review.id, users["intake1"], {
+        "review_checks": ["parties_clear", "mediable"], "review_result": "within_duties", "is_complex": False,
+        "review_opinion": "经审查，符合受理条件", "other_party_consent": "consent", "consent_record": "已记录"})
+    with db.transaction(write=False) as s:
+        task_id = s.scalar(select(Task.id).where(Task.instance_id == instance_id, Task.element_id == "decide_acceptance"))
+    sign_in(web, "head1")
+    page = web.get(f"/tasks/{task_id}").get_data(as_text=True)
+    summary = page[page.index("案件概要"):page.index("材料")]
+    assert "<dt>争议类型</dt><dd>行政争议</dd>" in summary and "administrative" not in page
+    case = web.get(f"/cases/{instance_id}").get_data(as_text=True)
+    assert "<dt>争议类型</dt><dd>行政争议</dd>" in case[case.index('id="case-summary"'):]
+    detail = web.get(f"/api/v1/tasks/{task_id}").json
+    texts = " ".join(c.get("text", "") for c in detail["form"]["components"])
+    assert detail["context"]["review_result"] == "within_duties"
+    assert "审查结论：属于本机关职责范围" in texts and "within_duties" not in texts

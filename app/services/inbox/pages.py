@@ -18,8 +18,13 @@ from app.services.inbox.history import case_history
 from app.services.errors import Forbidden
 from app.services.runtime import permissions
 from app.services.runtime.commands import parsed_definition
+from app.services.runtime.labels import value_labels
 from app.i18n import N_
 from app.vocabulary import TaskState
+
+SUMMARY_FIELDS = (("applicant_name", N_("申请人")), ("enterprise_name", N_("企业")), ("dispute_type", N_("争议类型")),
+                  ("received_date", N_("收到日期")), ("respondent_agency", N_("被申请机关")),
+                  ("outcome", N_("办理结果")))  # a case's key facts
 
 
 def local_time(value: datetime | None) -> str:
@@ -108,7 +113,15 @@ def task_page(session: Session, user: User, task_id: str) -> dict:
     detail["assignee_name"] = names.get(detail["assignee"], detail["assignee"])
     detail["completed_by_name"] = names.get(detail["completed_by"], detail["completed_by"])
     return {"task": detail, "instance": {"id": inst.id, "business_key": inst.business_key, "status": inst.status},
-            "summary": dict(inst.search_values or {}), "history": history}
+            "summary": case_summary(session, inst), "history": history}
+
+
+def case_summary(session: Session, inst: ProcessInstance) -> list[dict]:
+    """The case's key facts that are filled in, each value as staff read it (an option's label, not its code)."""
+    labels = value_labels(session, inst.definition_id)
+    values = inst.search_values or {}
+    return [{"name": name, "label": label, "value": labels.label(name, values[name])}
+            for name, label in SUMMARY_FIELDS if values.get(name) not in (None, "")]
 
 
 def case_page(session: Session, user: User, instance_id: int) -> dict:
@@ -120,7 +133,7 @@ def case_page(session: Session, user: User, instance_id: int) -> dict:
     names = history.pop("names")
     if "started_by" in case["variables"]:  # the platform's own variable: the registering clerk, by name
         case["variables"]["started_by"] = names.get(case["variables"]["started_by"], case["variables"]["started_by"])
-    return {"case": case, "history": history,
+    return {"case": case, "summary": case_summary(session, inst), "history": history,
             "definition": {"key": definition.key, "name": definition.name, "version": definition.version}}
 
 

@@ -15,6 +15,7 @@ from app.services.runtime import commands
 from app.services.people import accounts as people
 from app.services.errors import BadRequest, NotFound
 from app.services.runtime.forms import input_components
+from app.services.runtime.labels import resolve_texts, value_labels
 from app.vocabulary import SUPERVISORS, RoleCode, TaskState
 
 SCOPES = {"mine", "candidate", "all"}
@@ -149,6 +150,7 @@ def task_detail(session: Session, user: User, task_id: str) -> dict:
     else:
         data = dict(task.data or {})
     data = {k: v for k, v in data.items() if k != "limits"}
+    form = resolve_texts(form, value_labels(session, inst.definition_id), data)
     keys = {c["key"] for c in input_components(form)} if form else set()
     values = {k: v for k, v in data.items() if k in keys}
     values.update(task.draft or {})

@@ -16,6 +16,7 @@ from app.models import (AuditEvent, InstanceVariable, MessageSubscription, Organ
                         ProcessInstance, Task, User)
 from app.services.people import access
 from app.services.runtime import commands
+from app.services.runtime.labels import value_labels
 from app.services.people import accounts as people
 from app.services.errors import Invalid, NotFound
 from app.services.inbox.history import case_history
@@ -195,6 +196,8 @@ def case_view(session: Session, user: User, instance_id: int) -> dict:
     diagram = rt.diagram_state() if rt is not None else {"active": [], "completed": [], "error": [], "waits": []}
     if inst.status in (InstanceStatus.COMPLETED, InstanceStatus.CANCELLED):
         diagram["active"] = []
+    labels = value_labels(session, inst.definition_id)
+    diagram["waits"] = [{**w, "message": labels.message(w["message"])} for w in diagram["waits"]]
     task_rows = session.scalars(select(Task).where(Task.instance_id == inst.id).order_by(Task.created_at)).all()
     names = _user_names(session, {t.assignee_id for t in task_rows})
     events = session.scalars(select(AuditEvent).where(AuditEvent.instance_id == inst.id).order_by(AuditEvent.id)).all()

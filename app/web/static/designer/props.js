@@ -494,7 +494,8 @@
         this.documentation(element, proc)];
     }
 
-    /* what the platform reads from the process itself: the 案号 prefix and the variables the case search indexes */
+    /* what the platform reads from the process itself: the 案号 prefix, the variables the case search indexes, the
+       labels of the codes its scripts set */
     caseSettings(element, proc) {
       return this.fieldset(T.case_settings,
         this.field(T.business_key_prefix, this.input('businessKeyPrefix', this.getProp(proc, 'businessKeyPrefix'), value => {
@@ -505,7 +506,10 @@
         }, 3, true), T.searchable_hint),
         this.field(T.party_names, this.input('partyNames', this.getProp(proc, 'partyNames'), value => {
           this.commit(() => this.setProp(element, proc, 'partyNames', value));
-        }), T.party_names_hint));
+        }), T.party_names_hint),
+        this.field(T.value_labels, this.code('valueLabels', this.getProp(proc, 'valueLabels'), value => {
+          this.commit(() => this.setProp(element, proc, 'valueLabels', value));
+        }, 3, true), T.value_labels_hint));
     }
   }
 
