@@ -71,11 +71,6 @@ def value_labels(session: Session, definition_id: int) -> ValueLabels:
     return _LABELS.get(commands.parsed_definition(session, definition_id), definition_id)
 
 
-def labelled(labels: ValueLabels, values: dict) -> dict:
-    """Every value of `values` as shown to staff."""
-    return {k: labels.label(k, v) for k, v in values.items()}
-
-
 def resolve_texts(form: dict | None, labels: ValueLabels, data: dict) -> dict | None:
     """A copy of `form` whose text components show the label, not the code, of each `{{variable}}` that has options
     or is a yes/no. Done before the browser renders: form-js fills templates with the raw value, and the case
