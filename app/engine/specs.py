@@ -34,6 +34,7 @@ class ParsedDefinition:
     searchable: dict[str, str] = field(default_factory=dict)  # variable -> the label the search form shows
     party_names: tuple[str, ...] = ()                         # the searchable variables that name a party
     value_labels: dict[str, dict] = field(default_factory=dict)  # variable -> {code a script sets -> label}
+    element_names: dict[str, str] = field(default_factory=dict)  # element id -> its name on the diagram
 
 
 def executable_process(root: etree._Element) -> etree._Element | None:
@@ -53,11 +54,11 @@ def element_lines(root: etree._Element) -> dict[str, int]:
     return {el.get("id"): el.sourceline for el in root.iter() if isinstance(el.tag, str) and el.get("id")}
 
 
-def element_names(parsed: ParsedDefinition) -> dict[str, str]:
+def _element_names(spec, subprocess_specs: dict) -> dict[str, str]:
     """{BPMN element id: its name on the diagram} across the process and its subprocesses (unnamed ones left out),
-    so what people read says 受理审查, not review_application."""
+    so what people read says 受理审查, not review_application. Read once per definition, with the spec."""
     names = {}
-    for spec in [parsed.spec, *parsed.subprocess_specs.values()]:
+    for spec in [spec, *subprocess_specs.values()]:
         for task_spec in spec.task_specs.values():
             if getattr(task_spec, "bpmn_id", None) and getattr(task_spec, "bpmn_name", None):
                 names.setdefault(task_spec.bpmn_id, task_spec.bpmn_name)
@@ -122,6 +123,7 @@ def parse_definition(bpmn_xml: str | bytes, filename: str = "process.bpmn") -> P
         searchable=searchable_variables(own.get(SEARCHABLE, "")),
         party_names=party_name_variables(own.get(PARTY_NAMES, "")),
         value_labels=code_labels(own.get(VALUE_LABELS, "")),
+        element_names=_element_names(spec, subprocess_specs),
     )
 
 

@@ -9,7 +9,6 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from app.engine import clock
-from app.engine.specs import element_names
 from app.i18n import N_, Text
 from app.models import ProcessInstance
 from app.services.inbox import worklist as inbox
@@ -62,7 +61,7 @@ def case_history(session: Session, inst: ProcessInstance, usernames: set = froze
     names = people.display_names(session, {e["actor"] for e in events} | {c["author"] for c in raw["comments"]}
                                  | {a["uploaded_by"] for a in raw["attachments"]}
                                  | {t["completed_by"] for t in raw["tasks"]} | set(usernames), ids)
-    steps = element_names(commands.parsed_definition(session, inst.definition_id))
+    steps = commands.parsed_definition(session, inst.definition_id).element_names
     entries = [entry(e, tasks, steps, names) for e in events]
     comments = [{**c, "author_name": names.get(c["author"], c["author"]), "task": _task_name(c["task_id"], tasks)}
                 for c in raw["comments"]]
